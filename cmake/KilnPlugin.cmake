@@ -1,0 +1,13 @@
+# kiln_add_plugin(<target> SOURCES ...): an operator pack as a MODULE library that exports only its entry symbol.
+function(kiln_add_plugin target)
+  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
+  add_library(${target} MODULE ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE kiln::plugin_sdk)
+  set_target_properties(${target} PROPERTIES
+    CXX_VISIBILITY_PRESET hidden
+    C_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    LIBRARY_OUTPUT_DIRECTORY "${KILN_PLUGIN_OUTPUT_DIR}")
+  target_link_options(${target} PRIVATE -Wl,--exclude-libs,ALL -Wl,--no-undefined)
+  install(TARGETS ${target} LIBRARY DESTINATION "${KILN_PLUGIN_INSTALL_DIR}")
+endfunction()

@@ -1,0 +1,52 @@
+// The YAML build config (schema: docs/config.md). Parsing reports every problem as
+// "<file>:<line>:<column>: <what is wrong>".
+#ifndef KILN_CORE_BUILD_CONFIG_HPP
+#define KILN_CORE_BUILD_CONFIG_HPP
+
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+struct SourceLocation {
+  std::string file;
+  int line = 0;    // 1-based; 0 when not from a file
+  int column = 0;  // 1-based
+  std::string str() const;  // "configs/cpu.yaml:4:5"
+};
+
+struct PluginEntry {
+  std::string spec;  // as written: a library name ("kiln_cpu_reference") or a path ("./libacme.so")
+  bool is_path = false;  // true when spec names a file (contains '/' or ends in .so); `path` is then absolute
+  std::string path;
+  SourceLocation where;
+};
+
+struct KernelPreference {
+  std::string op;                     // op_type, or "domain::op_type", or "*" for every op
+  std::vector<std::string> patterns;  // kernel names, '*' matches any run of characters
+  std::vector<SourceLocation> where;  // per pattern
+};
+
+struct BuildConfig {
+  std::string path;  // the file it came from ("" when built in code)
+  std::string device = "cpu";
+  std::vector<PluginEntry> plugins;
+  std::vector<std::string> precisions = {"fp32"};
+  std::vector<KernelPreference> kernels;
+};
+
+// Reads and validates a config file; throws kiln::Error with file:line:column on any problem.
+BuildConfig load_build_config(const std::string& path);
+// The same from text; `path` names it in messages and anchors relative plugin paths.
+BuildConfig parse_build_config(const std::string& yaml_text, const std::string& path);
+
+// Glob match where '*' matches any run of characters (including none).
+bool kernel_name_matches(const std::string& pattern, const std::string& kernel_name);
+
+// Throws kiln::Error at the pattern's file:line:column when a preference names no known kernel.
+void validate_kernel_preferences(const BuildConfig& config, const std::vector<std::string>& known_kernel_names);
+
+}  // namespace kiln
+
+#endif  // KILN_CORE_BUILD_CONFIG_HPP

@@ -1,0 +1,88 @@
+// The core IR: a graph of nodes and values. Values carry dtype and shape (unknown dims are -1, optionally with
+// a symbol such as "batch"); initializers are values holding a constant Tensor. Nodes know no operator:
+// op_type/domain/opset and attributes are data, and a plugin kernel gives them meaning.
+#ifndef KILN_CORE_GRAPH_HPP
+#define KILN_CORE_GRAPH_HPP
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/attribute.hpp"
+#include "ir/tensor.hpp"
+
+namespace kiln {
+
+struct Node;
+
+struct Value {
+  std::string name;
+  DataType dtype = KILN_DTYPE_UNDEFINED;
+  bool has_shape = false;            // false: rank unknown
+  std::vector<int64_t> dims;         // -1 where unknown
+  std::vector<std::string> symbols;  // per dim, the symbolic name when the model gave one ("" otherwise)
+  std::optional<Tensor> constant;    // set for initializers and folded constants
+  Node* producer = nullptr;
+  std::vector<Node*> consumers;
+  bool is_graph_input = false;
+  bool is_graph_output = false;
+
+  bool shape_known() const;
+  std::string describe() const;  // "float32[1,3,?,?]"
+};
+
+struct Node {
+  std::string name;  // unique in the graph; the importer names unnamed nodes "<op>_<index>"
+  std::string op_type;
+  std::string domain;  // "" for ai.onnx
+  int opset = 0;       // the model's opset for this node's domain
+  std::vector<Value*> inputs;   // nullptr for an omitted optional input
+  std::vector<Value*> outputs;  // nullptr for an omitted optional output
+  std::map<std::string, Attribute> attributes;
+
+  // The original nodes a fused node stands for (empty for an ordinary node).
+  std::vector<std::unique_ptr<Node>> pattern;
+
+  const Attribute* attribute(const std::string& attr) const;
+  std::string label() const;  // "node 'conv1' (Conv)"
+};
+
+class Graph {
+ public:
+  Graph() = default;
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+
+  // Creates a value; names must be unique.
+  Value* add_value(const std::string& name);
+  Value* find_value(const std::string& name) const;
+  Node* add_node(std::unique_ptr<Node> node);  // links producer/consumer edges
+
+  const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }
+  const std::vector<std::unique_ptr<Value>>& values() const { return values_; }
+  std::vector<Value*>& inputs() { return inputs_; }
+  const std::vector<Value*>& inputs() const { return inputs_; }
+  std::vector<Value*>& outputs() { return outputs_; }
+  const std::vector<Value*>& outputs() const { return outputs_; }
+
+  // domain ("" for ai.onnx) -> opset version, from the model's opset_import.
+  std::map<std::string, int> opsets;
+  std::string name;
+
+  // Nodes in an order where every producer precedes its consumers; throws naming a node on a cycle.
+  std::vector<Node*> topological_order() const;
+
+ private:
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<std::unique_ptr<Value>> values_;
+  std::map<std::string, Value*> by_name_;
+  std::vector<Value*> inputs_;
+  std::vector<Value*> outputs_;
+};
+
+}  // namespace kiln
+
+#endif  // KILN_CORE_GRAPH_HPP
