@@ -1,0 +1,97 @@
+#include "plugin/plugin_library.hpp"
+
+#define BOOST_DLL_USE_STD_FS
+#include <dlfcn.h>
+
+#include <boost/dll/shared_library.hpp>
+
+#include "plugin/host_api.hpp"
+#include "util/error.hpp"
+
+namespace kiln {
+
+struct PluginLibrary::Handle {
+  boost::dll::shared_library library;
+};
+
+std::string format_abi_version(uint32_t version) {
+  return std::to_string(KILN_ABI_MAJOR(version)) + "." + std::to_string(KILN_ABI_MINOR(version));
+}
+
+namespace {
+
+// Boost.DLL clears dlerror(); ask the dynamic loader again for its own words.
+std::string loader_text(const std::string& path) {
+  void* h = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
+  if (h) {
+    dlclose(h);
+    return "unknown loader error";
+  }
+  const char* text = dlerror();
+  return text ? text : "unknown loader error";
+}
+
+void check_abi(const std::string& path, const kiln_plugin_desc& desc) {
+  const uint32_t plugin = desc.abi_version;
+  const bool other_major = KILN_ABI_MAJOR(plugin) != KILN_ABI_VERSION_MAJOR;
+  const bool newer_minor = !other_major && KILN_ABI_MINOR(plugin) > KILN_ABI_VERSION_MINOR;
+  if (other_major || newer_minor)
+    throw Error(path + ": plugin '" + (desc.name ? desc.name : "?") + "' was built for kiln plugin ABI " +
+                format_abi_version(plugin) + ", but this kiln provides ABI " + format_abi_version(KILN_ABI_VERSION) +
+                (other_major ? " (major versions differ: rebuild the plugin against this kiln's SDK)"
+                             : " (the plugin needs a newer kiln)"));
+}
+
+void check_kernel(const std::string& path, const kiln_kernel_desc* k, int index) {
+  const std::string where = path + ": kernel #" + std::to_string(index);
+  if (!k) throw Error(where + " is NULL");
+  if (k->struct_size < offsetof(kiln_kernel_desc, deserialize) + sizeof(k->deserialize))
+    throw Error(where + " has struct_size " + std::to_string(k->struct_size) + ", smaller than ABI 1.0's");
+  if (!k->name || !*k->name) throw Error(where + " has no name");
+  const std::string named = path + ": kernel '" + k->name + "'";
+  if (!k->op_type || !k->domain) throw Error(named + " has no op_type or domain");
+  if (!k->create || !k->execute || !k->destroy) throw Error(named + " lacks create, execute or destroy");
+  if (k->opset_min > k->opset_max) throw Error(named + " has opset_min > opset_max");
+  if (k->num_input_specs < 0 || (k->num_input_specs > 0 && !k->inputs) || k->num_output_specs < 0 ||
+      (k->num_output_specs > 0 && !k->outputs))
+    throw Error(named + " has malformed input/output specs");
+  if (k->pattern_length < 0 || (k->pattern_length > 0 && !k->pattern)) throw Error(named + " has a malformed pattern");
+}
+
+}  // namespace
+
+std::unique_ptr<PluginLibrary> PluginLibrary::open(const std::string& path) {
+  std::unique_ptr<PluginLibrary> lib(new PluginLibrary());
+  lib->path_ = path;
+  lib->handle_ = std::make_unique<Handle>();
+  try {
+    lib->handle_->library.load(path, boost::dll::load_mode::rtld_lazy | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception&) {
+    throw Error(path + ": cannot load plugin library: " + loader_text(path));
+  }
+  if (!lib->handle_->library.has(KILN_PLUGIN_ENTRY_NAME))
+    throw Error(path + ": not a kiln plugin: it does not export the entry symbol '" KILN_PLUGIN_ENTRY_NAME "'");
+  auto entry = lib->handle_->library.get<const kiln_plugin_desc*(const kiln_host_api*)>(KILN_PLUGIN_ENTRY_NAME);
+  take_plugin_error();  // start clean, so a message below is the entry's own
+  const kiln_plugin_desc* desc = entry(host_api());
+  if (!desc) throw Error(path + ": the plugin's entry point failed: " + take_plugin_error());
+  if (desc->struct_size < offsetof(kiln_plugin_desc, kernels) + sizeof(desc->kernels))
+    throw Error(path + ": plugin descriptor is too small (struct_size " + std::to_string(desc->struct_size) + ")");
+  check_abi(path, *desc);
+  if (!desc->name || !desc->version) throw Error(path + ": plugin descriptor lacks a name or version");
+  if (desc->num_kernels < 0 || (desc->num_kernels > 0 && !desc->kernels))
+    throw Error(path + ": plugin descriptor has a malformed kernel table");
+  lib->name_ = desc->name;
+  lib->version_ = desc->version;
+  lib->description_ = desc->description ? desc->description : "";
+  lib->abi_version_ = desc->abi_version;
+  for (int i = 0; i < desc->num_kernels; ++i) {
+    check_kernel(path, desc->kernels[i], i);
+    lib->kernels_.push_back(desc->kernels[i]);
+  }
+  return lib;
+}
+
+PluginLibrary::~PluginLibrary() = default;
+
+}  // namespace kiln

@@ -1,0 +1,41 @@
+// One loaded plugin library: opened with Boost.DLL, its entry called, its descriptors validated.
+#ifndef KILN_CORE_PLUGIN_LIBRARY_HPP
+#define KILN_CORE_PLUGIN_LIBRARY_HPP
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kiln/plugin.h"
+
+namespace kiln {
+
+class PluginLibrary {
+ public:
+  // Opens `path` and validates what it declares; throws kiln::Error naming the path and the problem
+  // (the loader's own text when it cannot be opened, both versions on an ABI mismatch).
+  static std::unique_ptr<PluginLibrary> open(const std::string& path);
+  ~PluginLibrary();
+
+  const std::string& path() const { return path_; }
+  const std::string& name() const { return name_; }
+  const std::string& version() const { return version_; }
+  const std::string& description() const { return description_; }
+  uint32_t abi_version() const { return abi_version_; }
+  const std::vector<const kiln_kernel_desc*>& kernels() const { return kernels_; }
+
+ private:
+  struct Handle;
+  PluginLibrary() = default;
+
+  std::unique_ptr<Handle> handle_;
+  std::string path_, name_, version_, description_;
+  uint32_t abi_version_ = 0;
+  std::vector<const kiln_kernel_desc*> kernels_;
+};
+
+std::string format_abi_version(uint32_t version);  // "1.0"
+
+}  // namespace kiln
+
+#endif  // KILN_CORE_PLUGIN_LIBRARY_HPP

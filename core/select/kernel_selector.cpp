@@ -1,0 +1,150 @@
+#include "select/kernel_selector.hpp"
+
+#include <algorithm>
+
+#include "ir/dtype.hpp"
+#include "plugin/host_api.hpp"
+#include "util/error.hpp"
+
+namespace kiln {
+
+std::string op_label(const std::string& domain, const std::string& op_type) {
+  return domain.empty() ? op_type : domain + "::" + op_type;
+}
+
+namespace {
+
+kiln_device parse_device(const std::string& device) { return device == "cuda" ? KILN_DEVICE_CUDA : KILN_DEVICE_CPU; }
+
+std::string dtype_list(uint64_t mask) {
+  std::string s;
+  for (int d = 0; d < 64; ++d)
+    if (mask & (uint64_t{1} << d)) s += (s.empty() ? "" : ", ") + dtype_name(d);
+  return s.empty() ? "none" : s;
+}
+
+// The spec that applies at position i, or nullptr when the kernel has none there.
+const kiln_io_spec* spec_at(const kiln_io_spec* specs, int32_t count, size_t i) {
+  if (count <= 0) return nullptr;
+  if (i < static_cast<size_t>(count)) return &specs[i];
+  const kiln_io_spec& last = specs[count - 1];
+  return (last.flags & KILN_IO_VARIADIC) ? &last : nullptr;
+}
+
+// Why values at positions `values` do not fit `specs`, or "".
+std::string io_mismatch(const char* what, const std::vector<Value*>& values, const kiln_io_spec* specs,
+                        int32_t count) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    const kiln_io_spec* spec = spec_at(specs, count, i);
+    const Value* v = values[i];
+    if (!spec) {
+      if (!v) continue;  // an omitted trailing optional position
+      return std::string("has no ") + what + " " + std::to_string(i) + " (takes " + std::to_string(count) + ")";
+    }
+    if (!v) {
+      if (!(spec->flags & (KILN_IO_OPTIONAL | KILN_IO_VARIADIC)))
+        return std::string("requires ") + what + " " + std::to_string(i);
+      continue;
+    }
+    if (v->dtype != KILN_DTYPE_UNDEFINED && !(spec->dtypes & KILN_DTYPE_BIT(v->dtype)))
+      return std::string(what) + " " + std::to_string(i) + " ('" + v->name + "') is " + dtype_name(v->dtype) +
+             "; supports " + dtype_list(spec->dtypes);
+    if (!(spec->layouts & KILN_LAYOUT_BIT(KILN_LAYOUT_LINEAR)))
+      return std::string(what) + " " + std::to_string(i) + " needs a layout other than linear";
+  }
+  for (size_t i = values.size(); i < static_cast<size_t>(std::max(count, 0)); ++i)
+    if (!(specs[i].flags & (KILN_IO_OPTIONAL | KILN_IO_VARIADIC)))
+      return std::string("requires ") + what + " " + std::to_string(i) + ", the node has " +
+             std::to_string(values.size());
+  return "";
+}
+
+}  // namespace
+
+KernelSelector::KernelSelector(const PluginRegistry& registry, const BuildConfig& config)
+    : registry_(registry), config_(config), device_(parse_device(config.device)) {}
+
+const KernelPreference* KernelSelector::preference_for(const Node& node) const {
+  const std::string label = op_label(node.domain, node.op_type);
+  const KernelPreference* wildcard = nullptr;
+  for (const KernelPreference& p : config_.kernels) {
+    if (p.op == label || (node.domain.empty() && p.op == node.op_type)) return &p;
+    if (p.op == "*") wildcard = &p;
+  }
+  return wildcard;
+}
+
+std::string KernelSelector::mismatch(const kiln_kernel_desc& k, const Node& node) const {
+  if (k.pattern_length > 0) return "is a fused-pattern kernel";
+  if (k.op_type != node.op_type || k.domain != node.domain) return "implements " + op_label(k.domain, k.op_type);
+  if (node.opset < k.opset_min || node.opset > k.opset_max)
+    return "implements opsets " + std::to_string(k.opset_min) + "-" + std::to_string(k.opset_max) +
+           ", the model uses " + std::to_string(node.opset);
+  if (k.device != device_) return "runs on another device than the config's '" + config_.device + "'";
+  std::string why = io_mismatch("input", node.inputs, k.inputs, k.num_input_specs);
+  if (why.empty()) why = io_mismatch("output", node.outputs, k.outputs, k.num_output_specs);
+  return why;
+}
+
+Selection KernelSelector::select(const Node& node) const {
+  Selection result;
+  const KernelPreference* preference = preference_for(node);
+  // Rank of a kernel in the preference list (lower wins); kernels no pattern names are not allowed.
+  auto rank_of = [&](const std::string& name) -> size_t {
+    if (!preference) return 0;
+    for (size_t i = 0; i < preference->patterns.size(); ++i)
+      if (kernel_name_matches(preference->patterns[i], name)) return i;
+    return SIZE_MAX;
+  };
+  std::vector<std::pair<size_t, const KernelEntry*>> candidates;
+  for (const KernelEntry& entry : registry_.kernels()) {
+    const kiln_kernel_desc& k = *entry.desc;
+    if (k.op_type != node.op_type || k.domain != node.domain) continue;  // other ops are not candidates
+    std::string why = mismatch(k, node);
+    const size_t rank = rank_of(k.name);
+    if (why.empty() && rank == SIZE_MAX)
+      why = "is not in the config's kernel preference list for '" + preference->op + "' (" +
+            (preference->where.empty() ? std::string("config") : preference->where.front().str()) + ")";
+    if (!why.empty()) result.declined.push_back({k.name, why});
+    else candidates.emplace_back(rank, &entry);
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [rank, entry] : candidates) {
+    (void)rank;
+    const kiln_kernel_desc& k = *entry->desc;
+    if (result.chosen) {
+      result.declined.push_back({k.name, "ranked after " + std::string(result.chosen->desc->name)});
+      continue;
+    }
+    if (k.check) {
+      char reason[512] = {0};
+      const kiln_status status = k.check(k.user_data, host_api(), to_handle(&node), reason, sizeof reason);
+      if (status == KILN_ERROR_UNSUPPORTED) {
+        result.declined.push_back({k.name, reason[0] ? reason : "declined by its constraint check"});
+        continue;
+      }
+      if (status != KILN_OK) {
+        result.declined.push_back({k.name, "constraint check failed: " + take_plugin_error()});
+        continue;
+      }
+    }
+    result.chosen = entry;
+  }
+  return result;
+}
+
+void KernelSelector::fail(const Node& node, const Selection& selection) const {
+  std::string message = node.label() + ": ";
+  if (selection.declined.empty()) {
+    message += "no kernel implements op '" + op_label(node.domain, node.op_type) + "' (opset " +
+               std::to_string(node.opset) + ", device " + config_.device + "); plugins searched: " +
+               registry_.describe_libraries();
+  } else {
+    message += "no loaded kernel accepts it:";
+    for (const Decline& d : selection.declined) message += "\n  " + d.kernel + ": " + d.reason;
+  }
+  throw Unsupported(message);
+}
+
+}  // namespace kiln

@@ -1,0 +1,51 @@
+// Kernel selection: for each node, the loaded kernels that match its op, opset, device, dtypes and layouts and
+// whose constraint check accepts it, ordered by the config's preference list. Every decline has a reason.
+#ifndef KILN_CORE_KERNEL_SELECTOR_HPP
+#define KILN_CORE_KERNEL_SELECTOR_HPP
+
+#include <string>
+#include <vector>
+
+#include "config/build_config.hpp"
+#include "ir/graph.hpp"
+#include "plugin/plugin_registry.hpp"
+
+namespace kiln {
+
+struct Decline {
+  std::string kernel;
+  std::string reason;
+};
+
+struct Selection {
+  const KernelEntry* chosen = nullptr;  // nullptr when none could run the node
+  std::vector<Decline> declined;        // every other kernel that was considered, and why it lost
+};
+
+class KernelSelector {
+ public:
+  KernelSelector(const PluginRegistry& registry, const BuildConfig& config);
+
+  // Picks the kernel for `node` from what is known of its inputs now. Never throws for a decline.
+  Selection select(const Node& node) const;
+
+  // Throws kiln::Unsupported naming the node, the op and the plugins searched (with decline reasons).
+  [[noreturn]] void fail(const Node& node, const Selection& selection) const;
+
+ private:
+  // Why `kernel` cannot run `node`, or "" when it can.
+  std::string mismatch(const kiln_kernel_desc& kernel, const Node& node) const;
+  // The config's preference list for the node's op, or nullptr when none applies.
+  const KernelPreference* preference_for(const Node& node) const;
+
+  const PluginRegistry& registry_;
+  const BuildConfig& config_;
+  kiln_device device_;
+};
+
+// "Conv" for ai.onnx ops, "com.example::Swish" otherwise.
+std::string op_label(const std::string& domain, const std::string& op_type);
+
+}  // namespace kiln
+
+#endif  // KILN_CORE_KERNEL_SELECTOR_HPP

@@ -1,0 +1,137 @@
+// kiln run: import, select, run, summarise, time.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "cli.hpp"
+#include "kiln/float16.hpp"
+#include "random_inputs.hpp"
+#include "runtime/load_engine.hpp"
+#include "util/error.hpp"
+#include "util/npy.hpp"
+
+namespace kiln::cli {
+
+namespace {
+
+std::map<std::string, Tensor> gather_inputs(const Args& args, const Graph& graph, uint64_t seed) {
+  std::map<std::string, Tensor> inputs;
+  for (const std::string& spec : args.all("input")) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error("--input expects NAME=FILE.npy, got '" + spec + "'");
+    inputs[spec.substr(0, eq)] = read_npy(spec.substr(eq + 1));
+  }
+  uint64_t index = 0;
+  for (const Value* v : graph.inputs()) {
+    ++index;
+    if (!inputs.count(v->name)) {
+      inputs[v->name] = random_input(*v, seed + index);
+      std::printf("input  %-24s %s (random, seed %llu)\n", v->name.c_str(), inputs[v->name].describe().c_str(),
+                  static_cast<unsigned long long>(seed + index));
+    } else {
+      std::printf("input  %-24s %s\n", v->name.c_str(), inputs[v->name].describe().c_str());
+    }
+  }
+  return inputs;
+}
+
+double element(const Tensor& t, int64_t i) {
+  switch (t.dtype()) {
+    case KILN_DTYPE_FLOAT32: return t.as<float>()[i];
+    case KILN_DTYPE_FLOAT64: return t.as<double>()[i];
+    case KILN_DTYPE_FLOAT16: return static_cast<float>(t.as<float16>()[i]);
+    case KILN_DTYPE_INT8: return t.as<int8_t>()[i];
+    case KILN_DTYPE_UINT8: return t.as<uint8_t>()[i];
+    case KILN_DTYPE_INT16: return t.as<int16_t>()[i];
+    case KILN_DTYPE_UINT16: return t.as<uint16_t>()[i];
+    case KILN_DTYPE_INT32: return t.as<int32_t>()[i];
+    case KILN_DTYPE_UINT32: return t.as<uint32_t>()[i];
+    case KILN_DTYPE_INT64: return static_cast<double>(t.as<int64_t>()[i]);
+    case KILN_DTYPE_UINT64: return static_cast<double>(t.as<uint64_t>()[i]);
+    case KILN_DTYPE_BOOL: return t.as<bool>()[i] ? 1 : 0;
+    default: return NAN;
+  }
+}
+
+void print_summary(const std::string& name, const Tensor& t) {
+  const int64_t n = t.numel();
+  std::printf("output %-24s %s", name.c_str(), t.describe().c_str());
+  if (n == 0) {
+    std::printf(" (empty)\n");
+    return;
+  }
+  double lo = INFINITY, hi = -INFINITY, sum = 0;
+  int64_t argmax = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = element(t, i);
+    if (v > hi) argmax = i;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    sum += v;
+  }
+  std::printf(" min %.6g max %.6g mean %.6g argmax %lld\n       first:", lo, hi, sum / static_cast<double>(n),
+              static_cast<long long>(argmax));
+  for (int64_t i = 0; i < std::min<int64_t>(n, 6); ++i) std::printf(" %.6g", element(t, i));
+  std::printf("\n");
+}
+
+void print_selection(const Engine& engine) {
+  for (const Layer& layer : engine.layers()) {
+    const KernelEntry& k = *layer.selection.chosen;
+    std::printf("layer  %-32s %-20s -> %s (%s %s)\n", layer.node->name.c_str(), layer.node->op_type.c_str(),
+                k.desc->name, k.library->name().c_str(), k.library->version().c_str());
+    for (const Decline& d : layer.selection.declined)
+      std::printf("         declined %s: %s\n", d.kernel.c_str(), d.reason.c_str());
+  }
+}
+
+}  // namespace
+
+int run_command(const Args& args) {
+  if (args.positional.size() != 1) throw Error("run expects one model file (see kiln --help)");
+  const std::string config_path = args.option("config");
+  if (config_path.empty()) throw Error("run needs --config CFG.yaml (the default is configs/cpu.yaml)");
+  const int iterations = args.integer("iterations", 10);
+  const int warmup = args.integer("warmup", 1);
+  if (iterations < 1 || warmup < 0) throw Error("--iterations must be >= 1 and --warmup >= 0");
+
+  const BuildConfig config = load_build_config(config_path);
+  PluginRegistry registry;
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::unique_ptr<Engine> engine = load_engine(args.positional[0], config, registry);
+  const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("model  %s: %zu nodes, loaded in %.1f ms (plugins: %s)\n", args.positional[0].c_str(),
+              engine->layers().size(), load_ms, registry.describe_libraries().c_str());
+  if (args.flag("verbose")) print_selection(*engine);
+
+  const std::map<std::string, Tensor> inputs =
+      gather_inputs(args, engine->graph(), static_cast<uint64_t>(args.integer("seed", 0)));
+  for (int i = 0; i < warmup; ++i) engine->run(inputs);
+  std::vector<double> times;
+  std::map<std::string, Tensor> outputs;
+  for (int i = 0; i < iterations; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    outputs = engine->run(inputs);
+    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  for (const Value* v : engine->graph().outputs()) print_summary(v->name, outputs.at(v->name));
+  std::sort(times.begin(), times.end());
+  std::printf("latency median %.3f ms  min %.3f ms  max %.3f ms  (%d iterations, %d warm-up, CPU)\n",
+              times[times.size() / 2], times.front(), times.back(), iterations, warmup);
+
+  const std::string dir = args.option("output-dir");
+  if (!dir.empty()) {
+    std::filesystem::create_directories(dir);
+    for (const auto& [name, tensor] : outputs) {
+      std::string file = name;
+      std::replace(file.begin(), file.end(), '/', '_');
+      write_npy((std::filesystem::path(dir) / (file + ".npy")).string(), tensor);
+    }
+    std::printf("wrote %zu outputs to %s\n", outputs.size(), dir.c_str());
+  }
+  return 0;
+}
+
+}  // namespace kiln::cli
