@@ -43,7 +43,14 @@ void propagate_shapes(const KernelEntry& kernel, Node& node) {
   }
   std::vector<kiln_value_info> inputs;
   for (const Value* in : node.inputs) inputs.push_back(describe_value(in));
-  const InferredOutputs outputs = infer_outputs(kernel, node, std::move(inputs));
+  InferredOutputs outputs;
+  try {
+    outputs = infer_outputs(kernel, node, std::move(inputs));
+  } catch (const Error&) {
+    // At build time a shape function may lack data it needs (a computed Reshape target, say); the node's
+    // shapes are then settled at run time, where the same call sees real inputs and its errors are final.
+    return;
+  }
   for (size_t i = 0; i < node.outputs.size(); ++i)
     if (node.outputs[i] && outputs[i].set) refine(*node.outputs[i], outputs[i]);
 }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Fuzzes kiln's parsers (ONNX import, YAML config, .npy) with libFuzzer for a bounded time each.
+#   scripts/fuzz.sh [seconds per target, default 30]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}
+flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer"
+cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  -DCMAKE_CXX_FLAGS="$flags" -DKILN_FUZZ=ON -DKILN_BUILD_TESTS=OFF -DKILN_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_onnx_import fuzz_config fuzz_npy
+for target in onnx_import config npy; do
+  echo "== fuzz_$target for ${seconds}s =="
+  corpus=$(mktemp -d)
+  cp tests/fuzz/corpus/$target/* "$corpus/"
+  ASAN_OPTIONS=detect_leaks=0 build-fuzz/bin/fuzz_$target "$corpus" -max_total_time="$seconds" -max_len=65536 \
+    -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 4
+  rm -rf "$corpus"
+done
