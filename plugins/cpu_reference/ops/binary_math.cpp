@@ -1,0 +1,117 @@
+// Binary arithmetic, comparison and logic with multidirectional broadcasting: z = op(a, b).
+#include <cmath>
+#include <type_traits>
+
+#include "common/elementwise.hpp"
+
+namespace kiln::cpu_ref {
+namespace {
+
+// Declares a stateless binary op `Name` since opset `since` over `Types` computing `expr` of a and b.
+#define KILN_BINARY_OP(Name, since, TypeSet, expr)                     \
+  struct Name {                                                       \
+    static constexpr const char* kName = #Name;                       \
+    static constexpr int kSince = since;                              \
+    using Types = TypeSet;                                            \
+    explicit Name(const Node&) {}                                     \
+    template <class C> C operator()(C a, C b) const { return expr; }  \
+  };
+// The same with a bool result.
+#define KILN_PREDICATE_OP(Name, since, TypeSet, expr)                   \
+  struct Name {                                                        \
+    static constexpr const char* kName = #Name;                        \
+    static constexpr int kSince = since;                               \
+    static constexpr kiln_dtype kOutput = KILN_DTYPE_BOOL;             \
+    using Types = TypeSet;                                             \
+    explicit Name(const Node&) {}                                      \
+    template <class C> bool operator()(C a, C b) const { return expr; } \
+  };
+
+KILN_BINARY_OP(Add, 7, NumericTypes, C(a + b))
+KILN_BINARY_OP(Sub, 7, NumericTypes, C(a - b))
+KILN_BINARY_OP(Mul, 7, NumericTypes, C(a * b))
+KILN_BINARY_OP(BitwiseAnd, 18, IntegerTypes, C(a & b))
+KILN_BINARY_OP(BitwiseOr, 18, IntegerTypes, C(a | b))
+KILN_BINARY_OP(BitwiseXor, 18, IntegerTypes, C(a ^ b))
+KILN_PREDICATE_OP(Equal, 7, AllTypes, a == b)
+KILN_PREDICATE_OP(Less, 7, NumericTypes, a < b)
+KILN_PREDICATE_OP(Greater, 7, NumericTypes, a > b)
+KILN_PREDICATE_OP(LessOrEqual, 12, NumericTypes, a <= b)
+KILN_PREDICATE_OP(GreaterOrEqual, 12, NumericTypes, a >= b)
+KILN_PREDICATE_OP(And, 7, BoolTypes, a && b)
+KILN_PREDICATE_OP(Or, 7, BoolTypes, a || b)
+KILN_PREDICATE_OP(Xor, 7, BoolTypes, a != b)
+#undef KILN_BINARY_OP
+#undef KILN_PREDICATE_OP
+
+// Integer division truncates toward zero, as in C and onnxruntime; division by zero is a clear error.
+struct Div {
+  static constexpr const char* kName = "Div";
+  static constexpr int kSince = 7;
+  using Types = NumericTypes;
+  explicit Div(const Node&) {}
+  template <class C> C operator()(C a, C b) const {
+    if constexpr (std::is_integral_v<C>) {
+      if (b == 0) fail_invalid("Div: integer division by zero");
+    }
+    return C(a / b);
+  }
+};
+
+// fmod=0: the result takes the divisor's sign (Python's %); fmod=1: the dividend's (C's fmod).
+struct Mod {
+  static constexpr const char* kName = "Mod";
+  static constexpr int kSince = 10;
+  using Types = NumericTypes;
+  explicit Mod(const Node& n) : fmod(n.attr_int("fmod", 0) != 0) {}
+  template <class C> C operator()(C a, C b) const {
+    if constexpr (std::is_integral_v<C>) {
+      if (b == 0) fail_invalid("Mod: integer modulo by zero");
+      C r = C(a % b);
+      if (!fmod && r != 0 && ((r < 0) != (b < 0))) r = C(r + b);
+      return r;
+    } else {
+      C r = std::fmod(a, b);
+      if (!fmod && r != 0 && ((r < 0) != (b < 0))) r += b;
+      return r;
+    }
+  }
+  bool fmod;
+};
+
+struct BitShift {
+  static constexpr const char* kName = "BitShift";
+  static constexpr int kSince = 11;
+  using Types = UnsignedTypes;
+  explicit BitShift(const Node& n) : left(n.attr_string("direction") == "LEFT") {
+    const std::string d = n.attr_string("direction");
+    if (d != "LEFT" && d != "RIGHT") fail_invalid("BitShift: direction must be LEFT or RIGHT, got '" + d + "'");
+  }
+  template <class C> C operator()(C a, C b) const {
+    if (b >= sizeof(C) * 8) return C(0);
+    return left ? C(a << b) : C(a >> b);
+  }
+  bool left;
+};
+
+}  // namespace
+
+const kiln_kernel_desc* add_kernel() { return describe<BinaryKernel<Add>>(); }
+const kiln_kernel_desc* sub_kernel() { return describe<BinaryKernel<Sub>>(); }
+const kiln_kernel_desc* mul_kernel() { return describe<BinaryKernel<Mul>>(); }
+const kiln_kernel_desc* div_kernel() { return describe<BinaryKernel<Div>>(); }
+const kiln_kernel_desc* mod_kernel() { return describe<BinaryKernel<Mod>>(); }
+const kiln_kernel_desc* bit_shift_kernel() { return describe<BinaryKernel<BitShift>>(); }
+const kiln_kernel_desc* bitwise_and_kernel() { return describe<BinaryKernel<BitwiseAnd>>(); }
+const kiln_kernel_desc* bitwise_or_kernel() { return describe<BinaryKernel<BitwiseOr>>(); }
+const kiln_kernel_desc* bitwise_xor_kernel() { return describe<BinaryKernel<BitwiseXor>>(); }
+const kiln_kernel_desc* equal_kernel() { return describe<BinaryKernel<Equal>>(); }
+const kiln_kernel_desc* less_kernel() { return describe<BinaryKernel<Less>>(); }
+const kiln_kernel_desc* greater_kernel() { return describe<BinaryKernel<Greater>>(); }
+const kiln_kernel_desc* less_or_equal_kernel() { return describe<BinaryKernel<LessOrEqual>>(); }
+const kiln_kernel_desc* greater_or_equal_kernel() { return describe<BinaryKernel<GreaterOrEqual>>(); }
+const kiln_kernel_desc* logical_and_kernel() { return describe<BinaryKernel<And>>(); }
+const kiln_kernel_desc* logical_or_kernel() { return describe<BinaryKernel<Or>>(); }
+const kiln_kernel_desc* logical_xor_kernel() { return describe<BinaryKernel<Xor>>(); }
+
+}  // namespace kiln::cpu_ref
