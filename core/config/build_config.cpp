@@ -1,3 +1,5 @@
+// Parsing the YAML build config. Each top-level key has one parse function and one row in kKeys; every check
+// reports the node it rejects as "<file>:<line>:<column>: <message>".
 #include "config/build_config.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -5,11 +7,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "config/spelling.hpp"
 #include "util/error.hpp"
 
 namespace fs = std::filesystem;
@@ -23,194 +25,194 @@ std::string SourceLocation::str() const {
 
 namespace {
 
-SourceLocation location(const std::string& file, const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  return SourceLocation{file, mark.line + 1, mark.column + 1};
+// yaml-cpp marks are 0-based, and -1 where it knows no position (then: the top of the file).
+SourceLocation location_of(const std::string& file, const YAML::Mark& mark) {
+  return SourceLocation{file, mark.line < 0 ? 1 : mark.line + 1, mark.column < 0 ? 1 : mark.column + 1};
 }
 
-[[noreturn]] void fail_at(const std::string& file, const YAML::Node& node, const std::string& message) {
-  throw Error(location(file, node).str() + ": " + message);
-}
+// The file being read, and the checks every key's parser shares.
+class ConfigReader {
+ public:
+  explicit ConfigReader(std::string file) : file_(std::move(file)) {}
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
+  const std::string& file() const { return file_; }
+  SourceLocation at(const YAML::Node& node) const { return location_of(file_, node.Mark()); }
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
+    throw Error(at(node).str() + ": " + message);
   }
-  return row[b.size()];
-}
 
-// " — did you mean 'x'?" for the closest of `known`, when it is close enough to be a typo.
-std::string suggestion(const std::string& word, const std::vector<std::string>& known) {
-  std::string best;
-  size_t best_distance = SIZE_MAX;
-  for (const std::string& k : known) {
-    const size_t d = edit_distance(word, k);
-    if (d < best_distance) {
-      best_distance = d;
-      best = k;
-    }
+  // A single non-empty value; `what` names it in the message ("'device'", "a plugin entry").
+  std::string text(const YAML::Node& node, const std::string& what) const {
+    if (node.IsNull()) fail(node, what + " has no value");
+    if (!node.IsScalar()) fail(node, what + " must be a single value, not a " + (node.IsMap() ? "mapping" : "list"));
+    if (node.Scalar().empty()) fail(node, what + " is empty");
+    return node.Scalar();
   }
-  if (best.empty() || best_distance > std::max<size_t>(2, word.size() / 3)) return "";
-  return " — did you mean '" + best + "'?";
+
+  std::vector<YAML::Node> list(const YAML::Node& node, const std::string& what, const std::string& example) const {
+    if (!node.IsSequence()) fail(node, what + " must be a list, e.g. " + example);
+    return std::vector<YAML::Node>(node.begin(), node.end());
+  }
+
+ private:
+  std::string file_;
+};
+
+// --- One parse function per top-level key. `value` is never null (the caller checks).
+
+void parse_version(const ConfigReader& reader, const YAML::Node& value, BuildConfig&) {
+  const std::string version = reader.text(value, "'version'");
+  if (version != "1") reader.fail(value, "unsupported config version '" + version + "' (this kiln reads version 1)");
 }
 
-std::string scalar(const std::string& file, const YAML::Node& node, const std::string& what) {
-  if (!node.IsScalar()) fail_at(file, node, what + " must be a single value");
-  return node.Scalar();
+void parse_device(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
+  static const std::vector<std::string> devices = {"cpu", "cuda"};
+  config.device = reader.text(value, "'device'");
+  if (std::find(devices.begin(), devices.end(), config.device) == devices.end())
+    reader.fail(value, "unknown device '" + config.device + "' (expected cpu or cuda)" + did_you_mean(config.device, devices));
 }
 
-std::vector<YAML::Node> sequence(const std::string& file, const YAML::Node& node, const std::string& what) {
-  if (!node.IsSequence()) fail_at(file, node, what + " must be a list, e.g. [a, b]");
-  return std::vector<YAML::Node>(node.begin(), node.end());
+// A name is looked up later in the plugin search path; a path is fixed now, relative to the config's folder.
+PluginEntry plugin_entry(const ConfigReader& reader, const YAML::Node& item) {
+  PluginEntry entry;
+  entry.spec = reader.text(item, "a plugin entry");
+  entry.where = reader.at(item);
+  const bool ends_in_so = entry.spec.size() > 3 && entry.spec.compare(entry.spec.size() - 3, 3, ".so") == 0;
+  entry.is_path = entry.spec.find('/') != std::string::npos || ends_in_so;
+  if (entry.is_path) {
+    std::error_code ignored;  // without a current directory the path stays relative, and loading says so
+    const fs::path path = fs::path(reader.file()).parent_path() / entry.spec;  // an absolute spec replaces the folder
+    entry.path = fs::absolute(path, ignored).lexically_normal().string();
+    if (entry.path.empty()) entry.path = path.lexically_normal().string();
+  }
+  return entry;
 }
 
-void parse_version(const std::string& file, const YAML::Node& node, BuildConfig&) {
-  if (scalar(file, node, "'version'") != "1") fail_at(file, node, "unsupported config version (this kiln reads 1)");
-}
-
-void parse_device(const std::string& file, const YAML::Node& node, BuildConfig& config) {
-  const std::string device = scalar(file, node, "'device'");
-  if (device != "cpu" && device != "cuda")
-    fail_at(file, node, "unknown device '" + device + "' (expected cpu or cuda)");
-  config.device = device;
-}
-
-void parse_plugins(const std::string& file, const YAML::Node& node, BuildConfig& config) {
-  const std::vector<YAML::Node> items = sequence(file, node, "'plugins'");
-  if (items.empty()) fail_at(file, node, "'plugins' is empty: name at least one plugin library");
-  const fs::path base = fs::path(file).parent_path();
+void parse_plugins(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
+  const std::vector<YAML::Node> items = reader.list(value, "'plugins'", "[kiln_cpu_reference]");
+  if (items.empty()) reader.fail(value, "'plugins' is empty: name at least one plugin library, e.g. [kiln_cpu_reference]");
   for (const YAML::Node& item : items) {
-    PluginEntry entry;
-    entry.spec = scalar(file, item, "a plugin entry");
-    entry.where = location(file, item);
-    const bool ends_in_so = entry.spec.size() > 3 && entry.spec.compare(entry.spec.size() - 3, 3, ".so") == 0;
-    entry.is_path = entry.spec.find('/') != std::string::npos || ends_in_so;
-    if (entry.is_path) {
-      const fs::path p(entry.spec);
-      entry.path = (p.is_absolute() ? p : base / p).lexically_normal().string();
-    }
-    config.plugins.push_back(entry);
+    PluginEntry entry = plugin_entry(reader, item);
+    for (const PluginEntry& earlier : config.plugins)
+      if (earlier.spec == entry.spec)
+        reader.fail(item, "plugin '" + entry.spec + "' is listed twice (first at line " + std::to_string(earlier.where.line) + ")");
+    config.plugins.push_back(std::move(entry));
   }
 }
 
-void parse_precisions(const std::string& file, const YAML::Node& node, BuildConfig& config) {
-  static const std::vector<std::string> known = {"fp32", "fp16", "int8"};
-  config.precisions.clear();
-  for (const YAML::Node& item : sequence(file, node, "'precisions'")) {
-    const std::string p = scalar(file, item, "a precision");
-    if (std::find(known.begin(), known.end(), p) == known.end())
-      fail_at(file, item, "unknown precision '" + p + "' (expected fp32, fp16 or int8)" + suggestion(p, known));
-    config.precisions.push_back(p);
+void parse_precisions(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
+  static const std::vector<std::string> precisions = {"fp32", "fp16", "int8"};
+  config.precisions.clear();  // the list replaces the default [fp32]
+  for (const YAML::Node& item : reader.list(value, "'precisions'", "[fp32, fp16]")) {
+    const std::string precision = reader.text(item, "a precision");
+    if (std::find(precisions.begin(), precisions.end(), precision) == precisions.end())
+      reader.fail(item, "unknown precision '" + precision + "' (expected fp32, fp16 or int8)" + did_you_mean(precision, precisions));
+    if (std::find(config.precisions.begin(), config.precisions.end(), precision) != config.precisions.end())
+      reader.fail(item, "precision '" + precision + "' is listed twice");
+    config.precisions.push_back(precision);
   }
-  if (config.precisions.empty()) fail_at(file, node, "'precisions' is empty");
+  if (config.precisions.empty()) reader.fail(value, "'precisions' is empty: allow at least one, e.g. [fp32]");
 }
 
-void parse_kernels(const std::string& file, const YAML::Node& node, BuildConfig& config) {
-  if (!node.IsMap()) fail_at(file, node, "'kernels' must map op names to kernel lists, e.g. Conv: [kiln.cpu_ref.*]");
+KernelPreference kernel_preference(const ConfigReader& reader, const YAML::Node& op, const YAML::Node& list) {
+  KernelPreference preference;
+  preference.op = reader.text(op, "an op name under 'kernels'");
+  const std::string what = "the kernel list of '" + preference.op + "'";
+  if (list.IsNull()) reader.fail(op, what + " has no value");  // a null's mark is the next line: point at the op
+  for (const YAML::Node& item : reader.list(list, what, "[kiln.cpu_ref.*]")) {
+    preference.patterns.push_back(reader.text(item, "a kernel name"));
+    preference.where.push_back(reader.at(item));
+  }
+  if (preference.patterns.empty()) reader.fail(list, what + " is empty: name at least one kernel, e.g. [kiln.cpu_ref.*]");
+  return preference;
+}
+
+void parse_kernels(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
+  if (!value.IsMap()) reader.fail(value, "'kernels' must map op names to kernel lists, e.g. Conv: [kiln.cpu_ref.*]");
+  std::map<std::string, int> first_line;  // op -> line of its first entry
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    KernelPreference preference = kernel_preference(reader, it->first, it->second);
+    const int line = reader.at(it->first).line;
+    if (auto [first, inserted] = first_line.emplace(preference.op, line); !inserted)
+      reader.fail(it->first, "op '" + preference.op + "' is listed twice under 'kernels' (first at line " +
+                                 std::to_string(first->second) + ")");
+    config.kernels.push_back(std::move(preference));
+  }
+}
+
+// Every top-level key. A new key is one row here and one parse function above (and a section in docs/config.md).
+struct KeySpec {
+  const char* name;
+  bool required;
+  void (*parse)(const ConfigReader&, const YAML::Node& value, BuildConfig&);
+};
+const KeySpec kKeys[] = {
+    {"version", false, parse_version},        {"device", false, parse_device}, {"plugins", true, parse_plugins},
+    {"precisions", false, parse_precisions}, {"kernels", false, parse_kernels},
+};
+
+const KeySpec* find_key(const std::string& name) {
+  for (const KeySpec& key : kKeys)
+    if (name == key.name) return &key;
+  return nullptr;
+}
+
+std::vector<std::string> key_names() {
+  std::vector<std::string> names;
+  for (const KeySpec& key : kKeys) names.push_back(key.name);
+  return names;
+}
+
+YAML::Node load_yaml(const std::string& yaml_text, const std::string& path) {
+  try {
+    return YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw Error(location_of(path, e.mark).str() + ": malformed YAML: " + e.msg);
+  }
+}
+
+void parse_root(const ConfigReader& reader, const YAML::Node& root, BuildConfig& config) {
+  const std::string& path = reader.file();
+  if (!root.IsMap())
+    throw Error(path + ":1:1: a build config is a YAML mapping of keys (" + (root.IsNull() ? "this file has none" : "found a " + std::string(root.IsSequence() ? "list" : "single value")) +
+                "); see docs/config.md");
   std::set<std::string> seen;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    KernelPreference preference;
-    preference.op = scalar(file, it->first, "an op name");
-    if (!seen.insert(preference.op).second)
-      fail_at(file, it->first, "op '" + preference.op + "' is listed twice under 'kernels'");
-    for (const YAML::Node& item : sequence(file, it->second, "the kernel list of '" + preference.op + "'")) {
-      preference.patterns.push_back(scalar(file, item, "a kernel name"));
-      preference.where.push_back(location(file, item));
-    }
-    if (preference.patterns.empty()) fail_at(file, it->second, "the kernel list of '" + preference.op + "' is empty");
-    config.kernels.push_back(preference);
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const std::string name = reader.text(it->first, "a key");
+    const KeySpec* key = find_key(name);
+    if (!key) reader.fail(it->first, "unknown key '" + name + "'" + did_you_mean(name, key_names()));
+    if (!seen.insert(name).second) reader.fail(it->first, "key '" + name + "' appears twice");
+    if (it->second.IsNull()) reader.fail(it->first, "'" + name + "' has no value");  // its mark would be the next line
+    key->parse(reader, it->second, config);
   }
-}
-
-// Every top-level key, with its parser. A new key is one line here.
-using KeyParser = std::function<void(const std::string&, const YAML::Node&, BuildConfig&)>;
-const std::map<std::string, KeyParser>& key_parsers() {
-  static const std::map<std::string, KeyParser> parsers = {
-      {"version", parse_version},       {"device", parse_device},   {"plugins", parse_plugins},
-      {"precisions", parse_precisions}, {"kernels", parse_kernels},
-  };
-  return parsers;
+  for (const KeySpec& key : kKeys)
+    if (key.required && !seen.count(key.name))
+      throw Error(path + ":1:1: missing key '" + key.name + "' (see docs/config.md)");
 }
 
 }  // namespace
 
 BuildConfig parse_build_config(const std::string& yaml_text, const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    throw Error(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                ": malformed YAML: " + e.msg);
-  }
-  if (!root.IsMap()) throw Error(path + ":1:1: a build config is a YAML mapping (key: value lines); see docs/config.md");
+  const ConfigReader reader(path);
+  const YAML::Node root = load_yaml(yaml_text, path);
   BuildConfig config;
   config.path = path;
-  std::vector<std::string> known;
-  for (const auto& [key, parser] : key_parsers()) known.push_back(key);
   try {
-    for (auto it = root.begin(); it != root.end(); ++it) {
-      const std::string key = scalar(path, it->first, "a key");
-      auto parser = key_parsers().find(key);
-      if (parser == key_parsers().end()) fail_at(path, it->first, "unknown key '" + key + "'" + suggestion(key, known));
-      parser->second(path, it->second, config);
-    }
-  } catch (const YAML::Exception& e) {
-    throw Error(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
+    parse_root(reader, root, config);
+  } catch (const YAML::Exception& e) {  // yaml-cpp should not throw once loaded; if it does, still say where
+    throw Error(location_of(path, e.mark).str() + ": " + e.msg);
   }
-  if (!root["plugins"]) throw Error(path + ":1:1: missing key 'plugins': name at least one plugin library");
   return config;
 }
 
 BuildConfig load_build_config(const std::string& path) {
+  std::error_code ec;
   std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open config file");
+  if (!in || fs::is_directory(path, ec)) throw Error(path + ": cannot open config file");
   std::stringstream text;
   text << in.rdbuf();
   return parse_build_config(text.str(), path);
-}
-
-bool kernel_name_matches(const std::string& pattern, const std::string& name) {
-  // Iterative glob with backtracking to the last '*'.
-  size_t p = 0, n = 0, star = std::string::npos, resume = 0;
-  while (n < name.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = n;
-    } else if (p < pattern.size() && pattern[p] == name[n]) {
-      ++p;
-      ++n;
-    } else if (star != std::string::npos) {
-      p = star + 1;
-      n = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
-void validate_kernel_preferences(const BuildConfig& config, const std::vector<std::string>& known_kernel_names) {
-  for (const KernelPreference& preference : config.kernels) {
-    for (size_t i = 0; i < preference.patterns.size(); ++i) {
-      const std::string& pattern = preference.patterns[i];
-      const bool matches = std::any_of(known_kernel_names.begin(), known_kernel_names.end(),
-                                       [&](const std::string& k) { return kernel_name_matches(pattern, k); });
-      if (matches) continue;
-      const SourceLocation where = i < preference.where.size() ? preference.where[i] : SourceLocation{config.path};
-      throw Error(where.str() + ": no loaded plugin offers a kernel named '" + pattern + "' (for '" + preference.op +
-                  "')" + suggestion(pattern, known_kernel_names) + "; `kiln plugins --config " + config.path +
-                  "` lists them");
-    }
-  }
 }
 
 }  // namespace kiln
