@@ -70,7 +70,8 @@ void parse_device(const ConfigReader& reader, const YAML::Node& value, BuildConf
   static const std::vector<std::string> devices = {"cpu", "cuda"};
   config.device = reader.text(value, "'device'");
   if (std::find(devices.begin(), devices.end(), config.device) == devices.end())
-    reader.fail(value, "unknown device '" + config.device + "' (expected cpu or cuda)" + did_you_mean(config.device, devices));
+    reader.fail(value, "unknown device '" + config.device + "' (expected cpu or cuda)" +
+                           did_you_mean(config.device, devices));
 }
 
 // A name is looked up later in the plugin search path; a path is fixed now, relative to the config's folder.
@@ -91,12 +92,14 @@ PluginEntry plugin_entry(const ConfigReader& reader, const YAML::Node& item) {
 
 void parse_plugins(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
   const std::vector<YAML::Node> items = reader.list(value, "'plugins'", "[kiln_cpu_reference]");
-  if (items.empty()) reader.fail(value, "'plugins' is empty: name at least one plugin library, e.g. [kiln_cpu_reference]");
+  if (items.empty())
+    reader.fail(value, "'plugins' is empty: name at least one plugin library, e.g. [kiln_cpu_reference]");
   for (const YAML::Node& item : items) {
     PluginEntry entry = plugin_entry(reader, item);
     for (const PluginEntry& earlier : config.plugins)
       if (earlier.spec == entry.spec)
-        reader.fail(item, "plugin '" + entry.spec + "' is listed twice (first at line " + std::to_string(earlier.where.line) + ")");
+        reader.fail(item, "plugin '" + entry.spec + "' is listed twice (first at line " +
+                              std::to_string(earlier.where.line) + ")");
     config.plugins.push_back(std::move(entry));
   }
 }
@@ -107,7 +110,8 @@ void parse_precisions(const ConfigReader& reader, const YAML::Node& value, Build
   for (const YAML::Node& item : reader.list(value, "'precisions'", "[fp32, fp16]")) {
     const std::string precision = reader.text(item, "a precision");
     if (std::find(precisions.begin(), precisions.end(), precision) == precisions.end())
-      reader.fail(item, "unknown precision '" + precision + "' (expected fp32, fp16 or int8)" + did_you_mean(precision, precisions));
+      reader.fail(item, "unknown precision '" + precision + "' (expected fp32, fp16 or int8)" +
+                            did_you_mean(precision, precisions));
     if (std::find(config.precisions.begin(), config.precisions.end(), precision) != config.precisions.end())
       reader.fail(item, "precision '" + precision + "' is listed twice");
     config.precisions.push_back(precision);
@@ -124,7 +128,8 @@ KernelPreference kernel_preference(const ConfigReader& reader, const YAML::Node&
     preference.patterns.push_back(reader.text(item, "a kernel name"));
     preference.where.push_back(reader.at(item));
   }
-  if (preference.patterns.empty()) reader.fail(list, what + " is empty: name at least one kernel, e.g. [kiln.cpu_ref.*]");
+  if (preference.patterns.empty())
+    reader.fail(list, what + " is empty: name at least one kernel, e.g. [kiln.cpu_ref.*]");
   return preference;
 }
 
@@ -174,9 +179,10 @@ YAML::Node load_yaml(const std::string& yaml_text, const std::string& path) {
 
 void parse_root(const ConfigReader& reader, const YAML::Node& root, BuildConfig& config) {
   const std::string& path = reader.file();
-  if (!root.IsMap())
-    throw Error(path + ":1:1: a build config is a YAML mapping of keys (" + (root.IsNull() ? "this file has none" : "found a " + std::string(root.IsSequence() ? "list" : "single value")) +
-                "); see docs/config.md");
+  if (!root.IsMap()) {
+    const char* found = root.IsNull() ? "this file has none" : root.IsSequence() ? "found a list" : "found a value";
+    throw Error(path + ":1:1: a build config is a YAML mapping of keys (" + found + "); see docs/config.md");
+  }
   std::set<std::string> seen;
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string name = reader.text(it->first, "a key");
