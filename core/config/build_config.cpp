@@ -52,7 +52,10 @@ class ConfigReader {
 
   std::vector<YAML::Node> list(const YAML::Node& node, const std::string& what, const std::string& example) const {
     if (!node.IsSequence()) fail(node, what + " must be a list, e.g. " + example);
-    return std::vector<YAML::Node>(node.begin(), node.end());
+    std::vector<YAML::Node> items(node.begin(), node.end());
+    for (size_t i = 0; i < items.size(); ++i)  // an empty item's mark is the next token's: name the list instead
+      if (items[i].IsNull()) fail(node, what + ": item " + std::to_string(i + 1) + " has no value");
+    return items;
   }
 
  private:

@@ -164,7 +164,9 @@ TEST(BuildConfigErrors, MissingAndEmptyValues) {
             "cfg/model.yaml:1:10: 'plugins' is empty: name at least one plugin library, e.g. [kiln_cpu_reference]");
   EXPECT_EQ(error_of("device: cpu\n"), "cfg/model.yaml:1:1: missing key 'plugins' (see docs/config.md)");
   EXPECT_EQ(error_of("plugins: [a]\ndevice:\nprecisions: [fp32]\n"), "cfg/model.yaml:2:1: 'device' has no value");
-  EXPECT_EQ(error_of("plugins:\n  - a\n  -\n  - b\n"), "cfg/model.yaml:3:3: a plugin entry has no value");
+  EXPECT_EQ(error_of("plugins:\n  - a\n  -\n  - b\n"), "cfg/model.yaml:2:3: 'plugins': item 2 has no value");
+  EXPECT_EQ(error_of("plugins: [a]\nkernels: {Conv: [x, ~]}\n"),
+            "cfg/model.yaml:2:17: the kernel list of 'Conv': item 2 has no value");
   EXPECT_EQ(error_of("plugins: [a, \"\"]\n"), "cfg/model.yaml:1:14: a plugin entry is empty");
   EXPECT_EQ(error_of("plugins: [a]\nprecisions: []\n"),
             "cfg/model.yaml:2:13: 'precisions' is empty: allow at least one, e.g. [fp32]");
@@ -265,7 +267,7 @@ TEST(ValidateKernelPreferences, UnknownPatternIsReportedWhereItIsWrittenWithClos
     FAIL() << "accepted an unknown kernel name";
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()),
-              "cfg/model.yaml:3:27: no loaded kernel matches 'kiln.cpu_ref.Cnv' (listed for 'Conv'); close: "
+              "cfg/model.yaml:3:26: no loaded kernel matches 'kiln.cpu_ref.Cnv' (listed for 'Conv'); close: "
               "kiln.cpu_ref.Conv, kiln.cpu_ref.Gemm, kiln.cpu_ref.Relu; `kiln plugins --config cfg/model.yaml` "
               "lists all 5");
   }
