@@ -1,94 +1,122 @@
-#!/usr/bin/env python3
-"""Exports the whole-model test set from PyTorch to ONNX, into a cache outside the repository.
+#!/usr/bin/python3
+"""Exports the whole-model test set from PyTorch to ONNX, into a cache folder outside the repo.
 
-    /usr/bin/python3 scripts/models/export_models.py [--cache DIR] [names...]
+Run with Debian's /usr/bin/python3 (torch 1.13 + torchvision 0.14; the TorchScript exporter). Nothing is
+downloaded: weights are random from a fixed seed. Per model NAME the cache gets:
+  NAME.onnx             the model, input "input", output "output", eval mode
+  NAME.input.npy        a seeded standard-normal input
+  NAME.torch/output.npy PyTorch's own output on that input (to check the export against onnxruntime)
+Models already in the cache are skipped; delete a file to re-export it.
 
-Models (random weights, fixed seeds; BatchNorm statistics made non-trivial by a few training-mode passes):
-resnet50, googlenet, mobilenet_v2, squeezenet1_1, densenet121, shufflenet_v2_x1_0 (torchvision), and
-bert_encoder (a 4-layer nn.TransformerEncoder with GELU, batch-first, 128 tokens x 256 features).
-Each <name>.onnx has one input named "input"; a seeded random <name>.input.npy is written beside it.
-Models already in the cache are skipped. Needs Debian's python3-torchvision (run with /usr/bin/python3).
+  /usr/bin/python3 scripts/models/export_models.py [--cache DIR] [NAME ...]
 """
 import argparse
 import os
-import sys
 import time
 
 import numpy as np
 import torch
 import torchvision
 
-torch.set_num_threads(max(1, os.cpu_count() or 1))
+SEED = 1234
+CALIBRATION_BATCHES = 3
+CALIBRATION_BATCH_SIZE = 4
 
-# name -> (constructor, input shape, opset)
-VISION = {
-    "resnet50": (lambda: torchvision.models.resnet50(), (1, 3, 224, 224), 13),
-    "googlenet": (lambda: torchvision.models.googlenet(aux_logits=False, init_weights=True), (1, 3, 224, 224), 14),
-    "mobilenet_v2": (lambda: torchvision.models.mobilenet_v2(), (1, 3, 224, 224), 15),
-    "squeezenet1_1": (lambda: torchvision.models.squeezenet1_1(), (1, 3, 224, 224), 13),
-    "densenet121": (lambda: torchvision.models.densenet121(), (1, 3, 224, 224), 16),
-    "shufflenet_v2_x1_0": (lambda: torchvision.models.shufflenet_v2_x1_0(), (1, 3, 224, 224), 17),
+
+class BertStyleEncoder(torch.nn.Module):
+    """A BERT-base-shaped encoder, scaled down: post-norm layers, GELU, LayerNorm, no embedding."""
+
+    def __init__(self, d_model=256, heads=4, layers=4):
+        super().__init__()
+        layer = torch.nn.TransformerEncoderLayer(d_model, heads, dim_feedforward=4 * d_model, dropout=0.1,
+                                                 activation="gelu", batch_first=True)
+        self.encoder = torch.nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+
+    def forward(self, x):
+        return self.encoder(x)
+
+
+# name -> (constructor, input shape, opset). Opsets are spread over 13..17 so each exporter path is exercised;
+# the encoder uses 17, where LayerNorm exports as LayerNormalization.
+MODELS = {
+    "resnet50": (lambda: torchvision.models.resnet50(weights=None), [1, 3, 224, 224], 13),
+    "googlenet": (lambda: torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=True),
+                  [1, 3, 224, 224], 14),
+    "mobilenet_v2": (lambda: torchvision.models.mobilenet_v2(weights=None), [1, 3, 224, 224], 15),
+    "squeezenet1_1": (lambda: torchvision.models.squeezenet1_1(weights=None), [1, 3, 224, 224], 16),
+    "densenet121": (lambda: torchvision.models.densenet121(weights=None), [1, 3, 224, 224], 17),
+    "shufflenet_v2_x1_0": (lambda: torchvision.models.shufflenet_v2_x1_0(weights=None), [1, 3, 224, 224], 13),
+    "bert_encoder": (BertStyleEncoder, [1, 128, 256], 17),
 }
 
 
-class BertEncoder(torch.nn.Module):
-    """A BERT-style encoder: learned positions + 4 post-norm transformer layers + final LayerNorm."""
+def calibrate_batch_norm(model, input_shape):
+    """Gives every BatchNorm non-trivial parameters and statistics that match its real inputs.
 
-    def __init__(self, d_model=256, heads=4, layers=4, seq=128):
-        super().__init__()
-        self.positions = torch.nn.Parameter(torch.randn(1, seq, d_model) * 0.02)
-        layer = torch.nn.TransformerEncoderLayer(d_model, heads, dim_feedforward=4 * d_model, dropout=0.0,
-                                                 activation="gelu", batch_first=True)
-        self.encoder = torch.nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
-        self.norm = torch.nn.LayerNorm(d_model)
-
-    def forward(self, x):
-        return self.norm(self.encoder(x + self.positions))
-
-
-def calibrate_batchnorm(model, shape):
-    """A few training-mode passes on random data so running mean/var are not the trivial 0/1."""
-    model.train()
+    Random gamma/beta first, then running statistics measured (cumulative average) on random data in train
+    mode: the statistics are neither the 0/1 defaults nor far from the data, so activations stay well scaled
+    through deep networks and the comparison is well conditioned.
+    """
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
     with torch.no_grad():
-        for _ in range(3):
-            model(torch.randn(4, *shape[1:]))
-    model.eval()
+        for bn in norms:
+            bn.weight.uniform_(0.5, 1.5)
+            bn.bias.normal_(0.0, 0.2)
+            bn.reset_running_stats()
+            bn.momentum = None  # cumulative moving average over the calibration batches
+        model.train()
+        for _ in range(CALIBRATION_BATCHES):
+            model(torch.randn([CALIBRATION_BATCH_SIZE] + input_shape[1:]))
+        for bn in norms:
+            bn.momentum = 0.1
 
 
 def export(name, cache):
-    path = os.path.join(cache, f"{name}.onnx")
-    if os.path.exists(path):
+    constructor, input_shape, opset = MODELS[name]
+    path = os.path.join(cache, name + ".onnx")
+    cached = [path, os.path.join(cache, name + ".input.npy"), os.path.join(cache, name + ".torch", "output.npy")]
+    if all(os.path.exists(p) for p in cached):
+        print(f"{name}: cached at {path}")
         return
-    torch.manual_seed(0)
-    if name == "bert_encoder":
-        model, shape, opset = BertEncoder(), (1, 128, 256), 17
-    else:
-        build, shape, opset = VISION[name]
-        model = build()
-        calibrate_batchnorm(model, shape)
-    model.eval()
-    x = torch.from_numpy(np.random.default_rng(1).standard_normal(shape).astype(np.float32))
     start = time.time()
-    tmp = path + ".tmp"
-    # Exported with autograd on: PyTorch's fused inference fast path for transformer layers has no ONNX export.
-    torch.onnx.export(model, x, tmp, input_names=["input"], output_names=["output"], opset_version=opset,
-                      do_constant_folding=True)
-    os.replace(tmp, path)
-    np.save(os.path.join(cache, f"{name}.input.npy"), x.numpy())
+    torch.manual_seed(SEED)
+    model = constructor()
+    calibrate_batch_norm(model, input_shape)
+    model.eval()
+
+    x = np.random.RandomState(SEED).standard_normal(input_shape).astype(np.float32)
     with torch.no_grad():
-        np.save(os.path.join(cache, f"{name}.torch.npy"), model(x).numpy())
-    print(f"exported {name} (opset {opset}) in {time.time() - start:.1f}s: {os.path.getsize(path) / 1e6:.1f} MB")
+        expected = model(torch.from_numpy(x)).numpy()
+    torch_dir = os.path.join(cache, name + ".torch")
+    os.makedirs(torch_dir, exist_ok=True)
+    np.save(os.path.join(torch_dir, "output.npy"), expected, allow_pickle=False)
+    np.save(os.path.join(cache, name + ".input.npy"), x, allow_pickle=False)
+
+    # Export to a temporary name and rename, so an interrupted export never leaves a "cached" partial model.
+    partial = path + ".partial"
+    torch.onnx.export(model, torch.from_numpy(x), partial, opset_version=opset, input_names=["input"],
+                      output_names=["output"], do_constant_folding=True)
+    os.replace(partial, path)
+    print(f"{name}: exported (opset {opset}) to {path}, {os.path.getsize(path) / 2**20:.1f} MiB, "
+          f"{time.time() - start:.1f} s")
 
 
 def main():
+    default_cache = os.environ.get("KILN_MODEL_CACHE") or os.path.expanduser("~/.cache/kiln/models")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cache", default=os.environ.get("KILN_MODEL_CACHE", os.path.expanduser("~/.cache/kiln/models")))
-    parser.add_argument("names", nargs="*", default=list(VISION) + ["bert_encoder"])
+    parser.add_argument("--cache", default=default_cache)
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"models to export (default: all of "
+                        f"{', '.join(MODELS)})")
     args = parser.parse_args()
+    unknown = [n for n in args.names if n not in MODELS]
+    if unknown:
+        parser.error(f"unknown model(s) {unknown}; known: {list(MODELS)}")
+
     os.makedirs(args.cache, exist_ok=True)
-    for name in args.names:
-        if name not in VISION and name != "bert_encoder":
-            sys.exit(f"unknown model {name}")
+    torch.set_num_threads(1)
+    for name in args.names or MODELS:
         export(name, args.cache)
 
 
