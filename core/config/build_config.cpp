@@ -125,6 +125,7 @@ void parse_precisions(const ConfigReader& reader, const YAML::Node& value, Build
 KernelPreference kernel_preference(const ConfigReader& reader, const YAML::Node& op, const YAML::Node& list) {
   KernelPreference preference;
   preference.op = reader.text(op, "an op name under 'kernels'");
+  preference.op_where = reader.at(op);
   const std::string what = "the kernel list of '" + preference.op + "'";
   if (list.IsNull()) reader.fail(op, what + " has no value");  // a null's mark is the next line: point at the op
   for (const YAML::Node& item : reader.list(list, what, "[kiln.cpu_ref.*]")) {

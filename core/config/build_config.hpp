@@ -26,6 +26,7 @@ struct KernelPreference {
   std::string op;                     // op_type, or "domain::op_type", or "*" for every op
   std::vector<std::string> patterns;  // kernel names, '*' matches any run of characters
   std::vector<SourceLocation> where;  // per pattern
+  SourceLocation op_where;            // of the op key
 };
 
 struct BuildConfig {
@@ -46,6 +47,10 @@ bool kernel_name_matches(const std::string& pattern, const std::string& kernel_n
 
 // Throws kiln::Error at the pattern's file:line:column when a preference names no known kernel.
 void validate_kernel_preferences(const BuildConfig& config, const std::vector<std::string>& known_kernel_names);
+
+// Throws kiln::Error at the op key's file:line:column when a preference names an op ("Cnv") that no loaded
+// kernel implements. `known_ops` are "Conv" for ai.onnx ops and "domain::Op" otherwise.
+void validate_kernel_ops(const BuildConfig& config, const std::vector<std::string>& known_ops);
 
 }  // namespace kiln
 

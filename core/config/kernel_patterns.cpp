@@ -65,4 +65,12 @@ void validate_kernel_preferences(const BuildConfig& config, const std::vector<st
   }
 }
 
+void validate_kernel_ops(const BuildConfig& config, const std::vector<std::string>& known_ops) {
+  for (const KernelPreference& preference : config.kernels) {
+    if (preference.op == "*" || std::count(known_ops.begin(), known_ops.end(), preference.op)) continue;
+    throw Error(preference.op_where.str() + ": no loaded kernel implements op '" + preference.op +
+                "', so its preference list would never apply" + did_you_mean(preference.op, known_ops));
+  }
+}
+
 }  // namespace kiln

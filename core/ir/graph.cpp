@@ -6,6 +6,10 @@
 
 namespace kiln {
 
+std::string op_label(const std::string& domain, const std::string& op_type) {
+  return domain.empty() ? op_type : domain + "::" + op_type;
+}
+
 bool Value::shape_known() const {
   if (!has_shape) return false;
   return std::all_of(dims.begin(), dims.end(), [](int64_t d) { return d >= 0; });
@@ -21,7 +25,7 @@ const Attribute* Node::attribute(const std::string& attr) const {
 }
 
 std::string Node::label() const {
-  return "node '" + name + "' (" + (domain.empty() ? "" : domain + "::") + op_type + ")";
+  return "node '" + name + "' (" + op_label(domain, op_type) + ")";
 }
 
 Value* Graph::add_value(const std::string& value_name) {

@@ -18,6 +18,9 @@ namespace kiln {
 
 struct Node;
 
+// "Conv" for ai.onnx ops, "com.example::Swish" otherwise.
+std::string op_label(const std::string& domain, const std::string& op_type);
+
 struct Value {
   std::string name;
   DataType dtype = KILN_DTYPE_UNDEFINED;

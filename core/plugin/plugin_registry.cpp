@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "ir/graph.hpp"
 #include "util/error.hpp"
 
 namespace fs = std::filesystem;
@@ -51,6 +52,15 @@ std::vector<std::string> PluginRegistry::kernel_names() const {
   std::vector<std::string> names;
   for (const KernelEntry& k : kernels_) names.push_back(k.desc->name);
   return names;
+}
+
+std::vector<std::string> PluginRegistry::op_labels() const {
+  std::vector<std::string> ops;
+  for (const KernelEntry& k : kernels_) {
+    const std::string label = op_label(k.desc->domain, k.desc->op_type);
+    if (std::find(ops.begin(), ops.end(), label) == ops.end()) ops.push_back(label);
+  }
+  return ops;
 }
 
 std::string PluginRegistry::describe_libraries() const {

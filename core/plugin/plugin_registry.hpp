@@ -29,6 +29,8 @@ class PluginRegistry {
   const std::vector<KernelEntry>& kernels() const { return kernels_; }
   const KernelEntry* find(const std::string& kernel_name) const;
   std::vector<std::string> kernel_names() const;
+  // Every op some kernel implements: "Conv" for ai.onnx, "domain::Op" otherwise.
+  std::vector<std::string> op_labels() const;
   // "kiln.cpu_reference 0.1.0 (/path/libkiln_cpu_reference.so), ..." for messages.
   std::string describe_libraries() const;
 

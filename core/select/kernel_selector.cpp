@@ -8,10 +8,6 @@
 
 namespace kiln {
 
-std::string op_label(const std::string& domain, const std::string& op_type) {
-  return domain.empty() ? op_type : domain + "::" + op_type;
-}
-
 namespace {
 
 kiln_device parse_device(const std::string& device) { return device == "cuda" ? KILN_DEVICE_CUDA : KILN_DEVICE_CPU; }

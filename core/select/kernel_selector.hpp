@@ -43,9 +43,6 @@ class KernelSelector {
   kiln_device device_;
 };
 
-// "Conv" for ai.onnx ops, "com.example::Swish" otherwise.
-std::string op_label(const std::string& domain, const std::string& op_type);
-
 }  // namespace kiln
 
 #endif  // KILN_CORE_KERNEL_SELECTOR_HPP

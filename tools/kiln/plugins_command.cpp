@@ -25,6 +25,11 @@ std::string dtypes_of(const kiln_io_spec* specs, int32_t count) {
   return "(" + s + ")";
 }
 
+// "13-17", or "13+" when the kernel claims every later opset.
+std::string opset_range(int32_t min, int32_t max) {
+  return std::to_string(min) + (max >= 1000 ? "+" : "-" + std::to_string(max));
+}
+
 void load_search_path(PluginRegistry& registry) {
   for (const std::string& dir : plugin_search_dirs()) {
     std::error_code ec;
@@ -52,8 +57,8 @@ int plugins_command(const Args& args) {
                 format_abi_version(lib->abi_version()).c_str(), lib->kernels().size(), lib->path().c_str(),
                 lib->description().c_str());
     for (const kiln_kernel_desc* k : lib->kernels()) {
-      std::printf("    %-36s %-28s opset %d-%d %s in %s out %s%s\n", k->name, op_label(k->domain, k->op_type).c_str(),
-                  k->opset_min, k->opset_max, k->device == KILN_DEVICE_CPU ? "cpu" : "cuda",
+      std::printf("    %-36s %-28s opset %s %s in %s out %s%s\n", k->name, op_label(k->domain, k->op_type).c_str(),
+                  opset_range(k->opset_min, k->opset_max).c_str(), k->device == KILN_DEVICE_CPU ? "cpu" : "cuda",
                   dtypes_of(k->inputs, k->num_input_specs).c_str(), dtypes_of(k->outputs, k->num_output_specs).c_str(),
                   k->pattern_length > 0 ? " [fused pattern]" : "");
     }
