@@ -17,3 +17,6 @@ cmake --build build-asan -j"$jobs" --target kiln_unit_tests kiln_cpu_reference k
 # Plugins are dlclose'd at exit, so leak reports could not name their frames; leaks are checked elsewhere.
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
   build-asan/bin/kiln_unit_tests --gtest_brief=1
+
+echo "== fuzzing the parsers (ONNX import, YAML config, .npy), 30 s each =="
+scripts/fuzz.sh 30
