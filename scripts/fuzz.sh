@@ -12,7 +12,10 @@ for target in onnx_import config npy; do
   echo "== fuzz_$target for ${seconds}s =="
   corpus=$(mktemp -d)
   cp tests/fuzz/corpus/$target/* "$corpus/"
+  # A crash leaves its input in build-fuzz/crash-*, to replay with build-fuzz/bin/fuzz_$target FILE.
   ASAN_OPTIONS=detect_leaks=0 build-fuzz/bin/fuzz_$target "$corpus" -max_total_time="$seconds" -max_len=65536 \
-    -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 4
+    -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=build-fuzz/ > build-fuzz/fuzz_$target.log 2>&1 ||
+    { tail -n 40 build-fuzz/fuzz_$target.log; exit 1; }
+  grep -E "^Done|stat::(average_exec|new_units)" build-fuzz/fuzz_$target.log
   rm -rf "$corpus"
 done
