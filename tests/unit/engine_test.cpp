@@ -92,7 +92,8 @@ TEST(Engine, DeclineReasonsAreRecorded) {
   PluginRegistry registry;
   registry.load(reference_pack());
   BuildConfig config = cpu_config();
-  config.kernels.push_back(KernelPreference{"Relu", {"acme.*"}, {SourceLocation{"test.yaml", 3, 9}}});
+  config.kernels.push_back(
+      KernelPreference{"Relu", {"acme.*"}, {SourceLocation{"test.yaml", 3, 9}}, SourceLocation{"test.yaml", 3, 3}});
   try {
     Engine engine(single_node_graph("", "Relu", {1}), registry, config);
     FAIL() << "no error";
