@@ -1,7 +1,7 @@
 // Constant: the value of its one attribute (value, value_float(s), value_int(s)).
 #include <cstring>
 
-#include "common/elementwise.hpp"
+#include "common/element_value.hpp"
 
 namespace kiln::cpu_ref {
 namespace {
@@ -11,7 +11,7 @@ struct Constant {
     KernelSpec s;
     s.name = "kiln.cpu_ref.Constant";
     s.op_type = "Constant";
-    s.outputs = {io(AllTypes::mask)};
+    s.outputs = {io(kEveryDtype)};
     return s;
   }
   static std::string check(const Node& node) {

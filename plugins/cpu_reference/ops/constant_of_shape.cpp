@@ -1,7 +1,7 @@
 // ConstantOfShape: a tensor of the given shape filled with the one element of `value` (default float 0).
 #include <cstring>
 
-#include "common/elementwise.hpp"
+#include "common/element_value.hpp"
 #include "common/shape_util.hpp"
 
 namespace kiln::cpu_ref {
@@ -14,7 +14,7 @@ struct ConstantOfShape {
     s.op_type = "ConstantOfShape";
     s.opset_min = 9;
     s.inputs = {io(KILN_DTYPE_BIT(KILN_DTYPE_INT64))};
-    s.outputs = {io(AllTypes::mask)};
+    s.outputs = {io(kEveryDtype)};
     return s;
   }
   explicit ConstantOfShape(const Node& node) {

@@ -1,7 +1,8 @@
-// Identity and Dropout (inference: the input unchanged; Dropout's optional mask is all true).
+// Identity and Dropout (inference: the input unchanged; Dropout's optional mask is all true: bool from opset
+// 10, of the input's type before).
 #include <cstring>
 
-#include "common/elementwise.hpp"
+#include "common/element_value.hpp"
 
 namespace kiln::cpu_ref {
 namespace {
@@ -11,14 +12,13 @@ void copy_input0(ExecContext& ctx) {
   if (x.bytes()) std::memcpy(y.raw(), x.raw(), x.bytes());
 }
 
-void infer_like_input0(InferContext& ctx, int outputs) {
+void infer_like_input0(InferContext& ctx, int outputs, kiln_dtype mask_dtype = KILN_DTYPE_BOOL) {
   const ValueInfo x = ctx.input(0);
-  if (!x.has_rank) {
-    ctx.set_output_unknown_rank(0, x.dtype);
-    return;
+  for (int i = 0; i < outputs; ++i) {
+    const kiln_dtype dtype = i == 0 ? x.dtype : mask_dtype;
+    if (x.has_rank) ctx.set_output(i, dtype, x.dims);
+    else ctx.set_output_unknown_rank(i, dtype);
   }
-  ctx.set_output(0, x.dtype, x.dims);
-  if (outputs > 1) ctx.set_output(1, KILN_DTYPE_BOOL, x.dims);
 }
 
 struct Identity {
@@ -26,7 +26,7 @@ struct Identity {
     KernelSpec s;
     s.name = "kiln.cpu_ref.Identity";
     s.op_type = "Identity";
-    s.inputs = {io(AllTypes::mask | KILN_DTYPE_BIT(KILN_DTYPE_BFLOAT16))};
+    s.inputs = {io(kEveryDtype)};
     s.outputs = s.inputs;
     return s;
   }
@@ -41,9 +41,9 @@ struct Dropout {
     s.name = "kiln.cpu_ref.Dropout";
     s.op_type = "Dropout";
     s.opset_min = 7;
-    s.inputs = {io(FloatTypes::mask), io(FloatTypes::mask, KILN_IO_OPTIONAL),
-                io(KILN_DTYPE_BIT(KILN_DTYPE_BOOL), KILN_IO_OPTIONAL)};
-    s.outputs = {io(FloatTypes::mask), io(KILN_DTYPE_BIT(KILN_DTYPE_BOOL), KILN_IO_OPTIONAL)};
+    const uint64_t data = FloatTypes::mask | KILN_DTYPE_BIT(KILN_DTYPE_BFLOAT16), boolean = KILN_DTYPE_BIT(KILN_DTYPE_BOOL);
+    s.inputs = {io(data), io(data, KILN_IO_OPTIONAL), io(boolean, KILN_IO_OPTIONAL)};  // ratio: bfloat16 from opset 22
+    s.outputs = {io(data), io(data | boolean, KILN_IO_OPTIONAL)};
     return s;
   }
   // Training mode draws random masks: not an inference engine's job, and not reproducible against a reference.
@@ -53,13 +53,16 @@ struct Dropout {
     return "";
   }
   explicit Dropout(const Node&) {}
-  static void infer(const Node& node, InferContext& ctx) { infer_like_input0(ctx, node.num_outputs()); }
+  static void infer(const Node& node, InferContext& ctx) {
+    infer_like_input0(ctx, node.num_outputs(), node.opset() < 10 ? ctx.input(0).dtype : KILN_DTYPE_BOOL);
+  }
   void execute(ExecContext& ctx) {
     copy_input0(ctx);
-    if (ctx.num_outputs() > 1 && ctx.output(1).present()) {
-      const Tensor mask = ctx.output(1);
-      std::memset(mask.raw(), 1, static_cast<size_t>(mask.numel()));
-    }
+    if (ctx.num_outputs() < 2 || !ctx.output(1).present()) return;
+    const Tensor mask = ctx.output(1);
+    const std::vector<uint8_t> one = element_bytes(mask.dtype(), 1.0, "Dropout");
+    auto* out = static_cast<uint8_t*>(mask.raw());
+    for (int64_t i = 0; i < mask.numel(); ++i) std::memcpy(out + i * static_cast<int64_t>(one.size()), one.data(), one.size());
   }
 };
 

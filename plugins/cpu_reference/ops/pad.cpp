@@ -1,5 +1,6 @@
 // Pad: constant, reflect, edge and wrap modes; pads as an attribute (before opset 11) or input, optional
 // constant value and axes (opset 18) inputs; negative pads crop.
+#include <algorithm>
 #include <cstring>
 
 #include "common/elementwise.hpp"
@@ -11,15 +12,18 @@ namespace {
 constexpr uint64_t kAnyType = AllTypes::mask | KILN_DTYPE_BIT(KILN_DTYPE_BFLOAT16);
 
 // Maps an output coordinate `i` (already shifted by the begin pad) into [0, n), or -1 for the constant.
-int64_t source_index(int64_t i, int64_t n, const std::string& mode) {
-  if (i >= 0 && i < n) return i;
-  if (mode == "constant" || n == 0) return -1;
-  if (mode == "edge") return i < 0 ? 0 : n - 1;
-  if (mode == "wrap") return ((i % n) + n) % n;
-  if (n == 1) return 0;  // reflect of a single element
-  const int64_t period = 2 * (n - 1);
-  int64_t r = ((i % period) + period) % period;
-  return r < n ? r : period - r;
+// Negative pads crop first: edge, wrap and reflect then work within what is kept, [lo, hi).
+int64_t source_index(int64_t i, int64_t n, int64_t begin, int64_t end, const std::string& mode) {
+  const int64_t lo = std::max<int64_t>(0, -begin), hi = n - std::max<int64_t>(0, -end), m = hi - lo;
+  if (i >= lo && i < hi) return i;
+  if (mode == "constant" || m <= 0) return -1;
+  const int64_t j = i - lo;  // relative to the kept range
+  if (mode == "edge") return lo + (j < 0 ? 0 : m - 1);
+  if (mode == "wrap") return lo + ((j % m) + m) % m;
+  if (m == 1) return lo;  // reflect of a single element
+  const int64_t period = 2 * (m - 1);
+  const int64_t r = ((j % period) + period) % period;
+  return lo + (r < m ? r : period - r);
 }
 
 struct Pad {
@@ -93,7 +97,7 @@ struct Pad {
     for (int64_t o = 0, total = y.numel(); o < total; ++o) {
       int64_t offset = 0;
       for (int d = 0; d < rank && offset >= 0; ++d) {
-        const int64_t i = source_index(counter[d] - pads[d], in[d], mode);
+        const int64_t i = source_index(counter[d] - pads[d], in[d], pads[d], pads[d + rank], mode);
         offset = i < 0 ? -1 : offset + i * strides[d];
       }
       std::memcpy(dst + o * elem, offset < 0 ? fill.data() : src + offset * static_cast<int64_t>(elem), elem);

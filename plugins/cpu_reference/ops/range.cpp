@@ -17,7 +17,9 @@ double scalar_of(const ValueInfo& v) {
 
 int64_t range_count(double start, double limit, double delta) {
   if (delta == 0) fail_invalid("Range: delta must not be 0");
-  return std::max<int64_t>(static_cast<int64_t>(std::ceil((limit - start) / delta)), 0);
+  const double count = std::ceil((limit - start) / delta);
+  if (std::isnan(count) || count >= 4.6e18) fail_invalid("Range: the range holds too many elements (or is not finite)");
+  return count <= 0 ? 0 : static_cast<int64_t>(count);
 }
 
 struct Range {

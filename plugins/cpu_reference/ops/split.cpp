@@ -19,8 +19,11 @@ struct Split {
     s.outputs = {io(any, KILN_IO_VARIADIC)};
     return s;
   }
-  explicit Split(const Node& node) : axis(node.attr_int("axis", 0)), outputs(node.num_outputs()) {
+  explicit Split(const Node& node) : axis(node.attr_int("axis", 0)), outputs(node.num_outputs()), opset(node.opset()) {
     if (node.opset() < 13) sizes = node.attr_ints("split", {});
+    if (node.has("num_outputs") && node.attr_int("num_outputs") != outputs)
+      fail_invalid("Split: num_outputs is " + std::to_string(node.attr_int("num_outputs")) + " but the node has " +
+                   std::to_string(outputs) + " outputs");
   }
   // Part sizes for a dim of `length`, from `given` when not empty.
   std::vector<int64_t> parts(int64_t length, const std::vector<int64_t>& given) const {
@@ -32,6 +35,9 @@ struct Split {
         fail_invalid("Split: 'split' does not add up to the dim " + std::to_string(length));
       return given;
     }
+    // Equal parts; from opset 18 the last may be smaller, before that the dim must divide evenly.
+    if (opset < 18 && length % outputs != 0)
+      fail_invalid("Split: dim " + std::to_string(length) + " does not split into " + std::to_string(outputs) + " equal parts");
     const int64_t chunk = (length + outputs - 1) / outputs;
     std::vector<int64_t> out;
     for (int i = 0; i < outputs; ++i) out.push_back(std::max<int64_t>(0, std::min(chunk, length - chunk * i)));
@@ -75,6 +81,7 @@ struct Split {
   }
   int64_t axis;
   int outputs;
+  int opset;
   std::vector<int64_t> sizes;
 };
 
