@@ -22,9 +22,9 @@ if (( ${#missing[@]} )); then
 fi
 
 if [[ "${1:-}" == "--test" ]]; then
-  # onnxruntime is the oracle for whole-model tests; it runs under the python3 on PATH.
-  if ! python3 -c "import onnxruntime, numpy" 2>/dev/null; then
-    echo "kiln: installing onnxruntime and numpy with pip"
-    python3 -m pip install -q onnxruntime numpy
+  # onnxruntime is the oracle for whole-model tests; it and the input generator run under the python3 on PATH.
+  if ! python3 -c "import onnxruntime, onnx, numpy" 2>/dev/null; then
+    echo "kiln: installing onnxruntime, onnx and numpy with pip"
+    python3 -m pip install -q onnxruntime onnx numpy
   fi
 fi

@@ -14,8 +14,7 @@ cmake --build build -j"$jobs"
 echo "== sanitizers (ASan + UBSan): unit tests =="
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKILN_SANITIZE=ON -DKILN_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build build-asan -j"$jobs" --target kiln_unit_tests kiln_cpu_reference kiln_test_plugins
-# Plugins are dlclose'd at exit, so leak reports could not name their frames; leaks are checked elsewhere.
-ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   build-asan/bin/kiln_unit_tests --gtest_brief=1
 
 echo "== fuzzing the parsers (ONNX import, YAML config, .npy), 30 s each =="

@@ -513,43 +513,48 @@ struct DescStorage {
 
 }  // namespace detail
 
-// The descriptor of kernel class K, built once.
+// Fills `s.desc` from `s.spec` with K's hooks; the descriptor points into `s`, which never moves.
+template <class K>
+void fill_descriptor(detail::DescStorage& s) {
+  for (const PatternStep& p : s.spec.pattern)
+    s.pattern.push_back(kiln_pattern_step{p.domain.c_str(), p.op_type.c_str(), p.chained_input, p.flags});
+  using T = detail::Trampolines<K>;
+  kiln_kernel_desc& d = s.desc;
+  d.struct_size = sizeof(kiln_kernel_desc);
+  d.name = s.spec.name.c_str();
+  d.domain = s.spec.domain.c_str();
+  d.op_type = s.spec.op_type.c_str();
+  d.opset_min = s.spec.opset_min;
+  d.opset_max = s.spec.opset_max;
+  d.device = s.spec.device;
+  d.flags = s.spec.flags;
+  d.num_input_specs = static_cast<int32_t>(s.spec.inputs.size());
+  d.inputs = s.spec.inputs.data();
+  d.num_output_specs = static_cast<int32_t>(s.spec.outputs.size());
+  d.outputs = s.spec.outputs.data();
+  d.pattern_length = static_cast<int32_t>(s.pattern.size());
+  d.pattern = s.pattern.empty() ? nullptr : s.pattern.data();
+  d.user_data = nullptr;
+  if constexpr (detail::has_check<K>::value) d.check = &T::check;
+  if constexpr (detail::has_infer<K>::value) d.infer = &T::infer;
+  d.create = &T::create;
+  if constexpr (detail::has_workspace<K>::value) d.workspace_size = &T::workspace_size;
+  d.execute = &T::execute;
+  d.destroy = &T::destroy;
+  if constexpr (detail::has_serialize<K>::value) {
+    d.serialize = &T::serialize;
+    d.deserialize = &T::deserialize;
+  }
+}
+
+// The descriptor of kernel class K, built once. Its storage is a static of the plugin library, so it is
+// destroyed when the library is unloaded (nothing leaks across load/unload cycles).
 template <class K>
 const kiln_kernel_desc* describe() {
-  static const detail::DescStorage* storage = [] {
-    auto* s = new detail::DescStorage{K::spec(), {}, {}};
-    for (const PatternStep& p : s->spec.pattern)
-      s->pattern.push_back(kiln_pattern_step{p.domain.c_str(), p.op_type.c_str(), p.chained_input, p.flags});
-    using T = detail::Trampolines<K>;
-    kiln_kernel_desc& d = s->desc;
-    d.struct_size = sizeof(kiln_kernel_desc);
-    d.name = s->spec.name.c_str();
-    d.domain = s->spec.domain.c_str();
-    d.op_type = s->spec.op_type.c_str();
-    d.opset_min = s->spec.opset_min;
-    d.opset_max = s->spec.opset_max;
-    d.device = s->spec.device;
-    d.flags = s->spec.flags;
-    d.num_input_specs = static_cast<int32_t>(s->spec.inputs.size());
-    d.inputs = s->spec.inputs.data();
-    d.num_output_specs = static_cast<int32_t>(s->spec.outputs.size());
-    d.outputs = s->spec.outputs.data();
-    d.pattern_length = static_cast<int32_t>(s->pattern.size());
-    d.pattern = s->pattern.empty() ? nullptr : s->pattern.data();
-    d.user_data = nullptr;
-    if constexpr (detail::has_check<K>::value) d.check = &T::check;
-    if constexpr (detail::has_infer<K>::value) d.infer = &T::infer;
-    d.create = &T::create;
-    if constexpr (detail::has_workspace<K>::value) d.workspace_size = &T::workspace_size;
-    d.execute = &T::execute;
-    d.destroy = &T::destroy;
-    if constexpr (detail::has_serialize<K>::value) {
-      d.serialize = &T::serialize;
-      d.deserialize = &T::deserialize;
-    }
-    return s;
-  }();
-  return &storage->desc;
+  static detail::DescStorage storage{K::spec(), {}, {}};
+  static const bool filled = (fill_descriptor<K>(storage), true);
+  (void)filled;
+  return &storage.desc;
 }
 
 // A function returning one kernel's descriptor; a plugin's table is an array of these.
