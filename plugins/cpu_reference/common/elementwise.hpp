@@ -20,6 +20,7 @@
 
 #include "common/broadcast.hpp"
 #include "common/compute_type.hpp"
+#include "common/integer_math.hpp"
 #include "kiln/plugin.hpp"
 
 namespace kiln::cpu_ref {
@@ -120,10 +121,13 @@ inline void infer_broadcast(InferContext& ctx, int count, kiln_dtype dtype) {
 template <class Op>
 struct BinaryKernel {
   static KernelSpec spec() { return elementwise_spec<Op>(2); }
-  explicit BinaryKernel(const Node& node) : op(node) {}
-  static void infer(const Node&, InferContext& ctx) {
+  explicit BinaryKernel(const Node& node) : op(node), legacy(node) {}
+  static void infer(const Node& node, InferContext& ctx) {
     constexpr kiln_dtype out = detail::output_dtype<Op>::value;
-    infer_broadcast(ctx, 2, out == KILN_DTYPE_UNDEFINED ? ctx.input(0).dtype : out);
+    const kiln_dtype dtype = out == KILN_DTYPE_UNDEFINED ? ctx.input(0).dtype : out;
+    const ValueInfo a = ctx.input(0), b = ctx.input(1);
+    if (!a.has_rank || !b.has_rank) ctx.set_output_unknown_rank(0, dtype);
+    else ctx.set_output(0, dtype, broadcast_shapes({a.dims, LegacyBroadcast(node).b_dims(a.dims, b.dims)}));
   }
   void execute(ExecContext& ctx) {
     const Tensor a = ctx.input(0), b = ctx.input(1), z = ctx.output(0);
@@ -137,12 +141,20 @@ struct BinaryKernel {
       const T* pa = a.data<T>();
       const T* pb = b.data<T>();
       R* out = z.data<R>();
-      for_each_broadcast<2>(z.shape(), {a.shape(), b.shape()}, [&](int64_t i, const std::array<int64_t, 2>& at) {
-        out[i] = static_cast<R>(op(static_cast<C>(pa[at[0]]), static_cast<C>(pb[at[1]])));
-      });
+      for_each_broadcast_row<2>(z.shape(), {a.shape(), legacy.b_dims(a.shape(), b.shape())},
+                                [&](int64_t base, int64_t count, const std::array<int64_t, 2>& at,
+                                    const std::array<int64_t, 2>& steps) {
+                                  const T* ra = pa + at[0];
+                                  const T* rb = pb + at[1];
+                                  R* rz = out + base;
+                                  for_each_in_row2(count, steps[0], steps[1], [&](int64_t j, int64_t ia, int64_t ib) {
+                                    rz[j] = static_cast<R>(op(static_cast<C>(ra[ia]), static_cast<C>(rb[ib])));
+                                  });
+                                });
     });
   }
   Op op;
+  LegacyBroadcast legacy;
 };
 
 // Max/Min/Sum/Mean: a left fold of op over any number of broadcast inputs; Op may define finish(acc, count).
@@ -154,6 +166,10 @@ struct VariadicKernel {
   void execute(ExecContext& ctx) {
     const Tensor z = ctx.output(0);
     const int n = ctx.num_inputs();
+    for (int k = 0; k < n; ++k)
+      if (ctx.input(k).dtype() != z.dtype())
+        fail_invalid(std::string(Op::kName) + ": input " + std::to_string(k) + " is " + dtype_name(ctx.input(k).dtype()) +
+                     ", expected " + dtype_name(z.dtype()) + " like the others");
     Op::Types::dispatch(z.dtype(), Op::kName, [&](auto tag) {
       using T = decltype(tag);
       using C = compute_type_t<T>;
@@ -161,10 +177,16 @@ struct VariadicKernel {
       for (int k = 0; k < n; ++k) {
         const Tensor x = ctx.input(k);
         const T* px = x.data<T>();
-        for_each_broadcast<1>(z.shape(), {x.shape()}, [&](int64_t i, const std::array<int64_t, 1>& at) {
-          const C v = static_cast<C>(px[at[0]]);
-          acc[static_cast<size_t>(i)] = k == 0 ? v : op(acc[static_cast<size_t>(i)], v);
-        });
+        for_each_broadcast_row<1>(z.shape(), {x.shape()},
+                                  [&](int64_t base, int64_t count, const std::array<int64_t, 1>& at,
+                                      const std::array<int64_t, 1>& steps) {
+                                    C* a = acc.data() + base;
+                                    const T* v = px + at[0];
+                                    if (k == 0)
+                                      for (int64_t j = 0; j < count; ++j) a[j] = static_cast<C>(v[j * steps[0]]);
+                                    else
+                                      for (int64_t j = 0; j < count; ++j) a[j] = op(a[j], static_cast<C>(v[j * steps[0]]));
+                                  });
       }
       T* out = z.data<T>();
       for (size_t i = 0; i < acc.size(); ++i) out[i] = static_cast<T>(op.finish(acc[i], n));

@@ -37,6 +37,12 @@ inline void set_output_or_unknown(InferContext& ctx, int index, kiln_dtype dtype
   else ctx.set_output_unknown_rank(index, dtype);
 }
 
+// Output 0 has input 0's dtype and shape (normalizations, scans: ops that map a tensor onto one like it).
+inline void infer_same_as_input(InferContext& ctx) {
+  const ValueInfo x = ctx.input(0);
+  set_output_or_unknown(ctx, 0, x.dtype, x.has_rank, x.dims);
+}
+
 // The input's int contents when they are known (constant, or at run time), for shape arguments.
 inline bool known_ints(const InferContext& ctx, int index, std::vector<int64_t>& out) {
   if (!ctx.has_input(index)) return false;

@@ -40,9 +40,13 @@ struct WindowAttrs {
     const size_t n = in.size();
     Window w;
     w.kernel = kernel.empty() ? kernel_fallback : kernel;
-    w.strides = strides.empty() ? std::vector<int64_t>(n, 1) : strides;
-    w.dilations = dilations.empty() ? std::vector<int64_t>(n, 1) : dilations;
-    const std::vector<int64_t> p = pads.empty() ? std::vector<int64_t>(2 * n, 0) : pads;
+    // (assign() rather than `empty() ? vector(n, 1) : attr`, which trips a false GCC 12 -Wfree-nonheap-object.)
+    w.strides = strides;
+    if (strides.empty()) w.strides.assign(n, 1);
+    w.dilations = dilations;
+    if (dilations.empty()) w.dilations.assign(n, 1);
+    std::vector<int64_t> p = pads;
+    if (pads.empty()) p.assign(2 * n, 0);
     if (w.kernel.size() != n || w.strides.size() != n || w.dilations.size() != n || p.size() != 2 * n)
       fail_invalid(label + ": kernel_shape, strides, dilations or pads do not match " + std::to_string(n) + " spatial dims");
     w.pad_begin.assign(p.begin(), p.begin() + static_cast<long>(n));

@@ -33,6 +33,7 @@ struct ArgExtreme {
     const std::vector<int64_t> dims = x.shape();
     const size_t a = static_cast<size_t>(normalize_axis(axis, x.rank(), kName));
     const int64_t outer = span_size(dims, 0, a), n = dims[a], inner = span_size(dims, a + 1, dims.size());
+    if (n == 0 && outer * inner > 0) fail_invalid(std::string(kName) + ": the axis is empty, so there is no index to return");
     int64_t* out = ctx.output(0).data<int64_t>();
     NumericTypes::dispatch(x.dtype(), kName, [&](auto tag) {
       using T = decltype(tag);

@@ -1,4 +1,5 @@
-// Binary arithmetic, comparison and logic with multidirectional broadcasting: z = op(a, b).
+// Binary arithmetic, comparison and logic with multidirectional broadcasting: z = op(a, b). Opsets before 7
+// broadcast through attributes (LegacyBroadcast in common/broadcast.hpp), which the kernels accept too.
 #include <cmath>
 #include <type_traits>
 
@@ -27,32 +28,35 @@ namespace {
     template <class C> bool operator()(C a, C b) const { return expr; } \
   };
 
-KILN_BINARY_OP(Add, 7, NumericTypes, C(a + b))
-KILN_BINARY_OP(Sub, 7, NumericTypes, C(a - b))
-KILN_BINARY_OP(Mul, 7, NumericTypes, C(a * b))
+// Integer overflow wraps (common/integer_math.hpp).
+KILN_BINARY_OP(Add, 1, NumericTypes, wrapping_add(a, b))
+KILN_BINARY_OP(Sub, 1, NumericTypes, wrapping_sub(a, b))
+KILN_BINARY_OP(Mul, 1, NumericTypes, wrapping_mul(a, b))
 KILN_BINARY_OP(BitwiseAnd, 18, IntegerTypes, C(a & b))
 KILN_BINARY_OP(BitwiseOr, 18, IntegerTypes, C(a | b))
 KILN_BINARY_OP(BitwiseXor, 18, IntegerTypes, C(a ^ b))
-KILN_PREDICATE_OP(Equal, 7, AllTypes, a == b)
-KILN_PREDICATE_OP(Less, 7, NumericTypes, a < b)
-KILN_PREDICATE_OP(Greater, 7, NumericTypes, a > b)
+KILN_PREDICATE_OP(Equal, 1, AllTypes, a == b)
+KILN_PREDICATE_OP(Less, 1, NumericTypes, a < b)
+KILN_PREDICATE_OP(Greater, 1, NumericTypes, a > b)
 KILN_PREDICATE_OP(LessOrEqual, 12, NumericTypes, a <= b)
 KILN_PREDICATE_OP(GreaterOrEqual, 12, NumericTypes, a >= b)
-KILN_PREDICATE_OP(And, 7, BoolTypes, a && b)
-KILN_PREDICATE_OP(Or, 7, BoolTypes, a || b)
-KILN_PREDICATE_OP(Xor, 7, BoolTypes, a != b)
+KILN_PREDICATE_OP(And, 1, BoolTypes, a && b)
+KILN_PREDICATE_OP(Or, 1, BoolTypes, a || b)
+KILN_PREDICATE_OP(Xor, 1, BoolTypes, a != b)
 #undef KILN_BINARY_OP
 #undef KILN_PREDICATE_OP
 
-// Integer division truncates toward zero, as in C and onnxruntime; division by zero is a clear error.
+// Integer division truncates toward zero, as in C, onnxruntime and the ONNX reference (true division, then a
+// cast back); division by zero is a clear error and lowest / -1 wraps to lowest.
 struct Div {
   static constexpr const char* kName = "Div";
-  static constexpr int kSince = 7;
+  static constexpr int kSince = 1;
   using Types = NumericTypes;
   explicit Div(const Node&) {}
   template <class C> C operator()(C a, C b) const {
     if constexpr (std::is_integral_v<C>) {
       if (b == 0) fail_invalid("Div: integer division by zero");
+      if (division_overflows(a, b)) return a;
     }
     return C(a / b);
   }
@@ -67,6 +71,7 @@ struct Mod {
   template <class C> C operator()(C a, C b) const {
     if constexpr (std::is_integral_v<C>) {
       if (b == 0) fail_invalid("Mod: integer modulo by zero");
+      if (division_overflows(a, b)) return C(0);
       C r = C(a % b);
       if (!fmod && r != 0 && ((r < 0) != (b < 0))) r = C(r + b);
       return r;
@@ -89,7 +94,8 @@ struct BitShift {
   }
   template <class C> C operator()(C a, C b) const {
     if (b >= sizeof(C) * 8) return C(0);
-    return left ? C(a << b) : C(a >> b);
+    using W = wide_unsigned_t<C>;  // uint16 would promote to int, where a left shift can overflow
+    return left ? C(W(a) << b) : C(a >> b);
   }
   bool left;
 };

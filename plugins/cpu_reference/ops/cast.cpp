@@ -1,22 +1,10 @@
-// Cast and CastLike: convert every element to another numeric type or bool.
-#include <cmath>
-#include <type_traits>
-
+// Cast and CastLike: convert every element to another numeric type or bool (semantics in common/convert.hpp).
+// Opset 19's `saturate` only concerns float8 targets, which this pack does not support, so it is ignored.
+#include "common/convert.hpp"
 #include "common/elementwise.hpp"
 
 namespace kiln::cpu_ref {
 namespace {
-
-// One element from T to U: float16 goes through float; bool is "nonzero"; float -> integer truncates.
-template <class U, class T>
-U convert(T v) {
-  using CT = compute_type_t<T>;
-  const CT x = static_cast<CT>(v);
-  if constexpr (std::is_same_v<U, bool>) return x != CT(0);
-  else if constexpr (std::is_same_v<U, float16>) return float16(static_cast<float>(x));
-  else if constexpr (std::is_floating_point_v<CT> && std::is_integral_v<U>) return std::isnan(x) ? U(0) : static_cast<U>(x);
-  else return static_cast<U>(x);
-}
 
 void cast_tensor(const Tensor& in, const Tensor& out, const char* op) {
   AllTypes::dispatch(in.dtype(), op, [&](auto from) {

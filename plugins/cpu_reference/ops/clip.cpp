@@ -1,6 +1,7 @@
 // Clip: y = min(max(x, lo), hi); bounds are attributes before opset 11 and optional scalar inputs after.
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 
 #include "common/elementwise.hpp"
 
@@ -19,8 +20,9 @@ struct Clip {
   }
   explicit Clip(const Node& node) : opset(node.opset()) {
     if (opset < 11) {
-      lo_attr = node.attr_float("min", -std::numeric_limits<float>::infinity());
-      hi_attr = node.attr_float("max", std::numeric_limits<float>::infinity());
+      // Clip-6's defaults are the float range, not infinities: ONNX clips +-inf to +-FLT_MAX there.
+      lo_attr = node.attr_float("min", std::numeric_limits<float>::lowest());
+      hi_attr = node.attr_float("max", std::numeric_limits<float>::max());
     }
   }
   static void infer(const Node&, InferContext& ctx) {
@@ -35,11 +37,11 @@ struct Clip {
       using C = compute_type_t<T>;
       C lo = std::numeric_limits<C>::lowest(), hi = std::numeric_limits<C>::max();
       if (opset < 11) {
-        lo = static_cast<C>(std::max<double>(lo_attr, static_cast<double>(lo)));
-        hi = static_cast<C>(std::min<double>(hi_attr, static_cast<double>(hi)));
+        lo = from_attr<C>(lo_attr);
+        hi = from_attr<C>(hi_attr);
       } else {
-        if (ctx.has_input(1)) lo = static_cast<C>(*ctx.input(1).data<T>());
-        if (ctx.has_input(2)) hi = static_cast<C>(*ctx.input(2).data<T>());
+        bound<T>(ctx, 1, "min", lo);
+        bound<T>(ctx, 2, "max", hi);
       }
       const T* in = x.data<T>();
       T* out = y.data<T>();
@@ -48,6 +50,21 @@ struct Clip {
         out[i] = static_cast<T>(std::min(std::max(v, lo), hi));  // lo > hi gives hi, as the spec says
       }
     });
+  }
+  // A float attribute bound in compute type C (integers saturate: Clip-6 bounds may exceed their range).
+  template <class C> static C from_attr(float bound) {
+    if constexpr (std::is_integral_v<C>) return saturate_cast<C>(bound);
+    else return static_cast<C>(bound);
+  }
+  // Reads optional bound input `index` into `value` when given: a one-element tensor of X's type.
+  template <class T, class C>
+  static void bound(const ExecContext& ctx, int index, const char* what, C& value) {
+    if (!ctx.has_input(index)) return;
+    const Tensor b = ctx.input(index);
+    if (b.dtype() != ctx.input(0).dtype())
+      fail_invalid(std::string("Clip: ") + what + " is " + dtype_name(b.dtype()) + ", input is " + dtype_name(ctx.input(0).dtype()));
+    if (b.numel() != 1) fail_invalid(std::string("Clip: ") + what + " must hold one value, got " + std::to_string(b.numel()));
+    value = static_cast<C>(*b.data<T>());
   }
   int opset;
   float lo_attr = 0, hi_attr = 0;

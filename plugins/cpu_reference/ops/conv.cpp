@@ -2,6 +2,7 @@
 // followed by a matrix multiply per group (the im2col step is skipped for 1x1, stride 1, unpadded kernels).
 #include "common/elementwise.hpp"
 #include "common/gemm.hpp"
+#include "common/nn_values.hpp"
 #include "common/shape_util.hpp"
 #include "common/window.hpp"
 
@@ -79,6 +80,9 @@ struct Conv {
       fail_invalid("Conv: group " + std::to_string(group) + " does not fit " + std::to_string(channels) + " input and " +
                    std::to_string(maps) + " output channels (W has " + std::to_string(wd[1]) + " per group)");
     const Window w = window(xd, wd);
+    if (w.kernel != spatial_dims(wd)) fail_invalid(attrs.label + ": kernel_shape does not match W's spatial dims");
+    if (ctx.has_input(2) && ctx.input(2).numel() != maps)
+      fail_invalid(attrs.label + ": B has " + std::to_string(ctx.input(2).numel()) + " values for " + std::to_string(maps) + " output channels");
     const int64_t cg = channels / group, mg = maps / group;
     const int64_t kernel_size = product(w.kernel), out_size = product(w.out), in_size = product(in);
     bool pointwise = kernel_size == 1;
@@ -86,8 +90,8 @@ struct Conv {
     FloatTypes::dispatch(x.dtype(), "Conv", [&](auto tag) {
       using T = decltype(tag);
       using C = compute_type_t<T>;
-      const std::vector<C> xv = widen<T, C>(x), wv = widen<T, C>(weight);
-      const std::vector<C> bias = ctx.has_input(2) ? widen<T, C>(ctx.input(2)) : std::vector<C>();
+      const std::vector<C> xv = values_as<C>(x, "Conv"), wv = values_as<C>(weight, "Conv");
+      const std::vector<C> bias = ctx.has_input(2) ? values_as<C>(ctx.input(2), "Conv") : std::vector<C>();
       std::vector<C> cols(pointwise ? 0 : static_cast<size_t>(cg * kernel_size * out_size));
       std::vector<C> out(static_cast<size_t>(maps * out_size));
       T* py = y.data<T>();
@@ -103,12 +107,6 @@ struct Conv {
             py[(n * maps + m) * out_size + o] = static_cast<T>(out[m * out_size + o] + (bias.empty() ? C(0) : bias[m]));
       }
     });
-  }
-  template <class T, class C>
-  static std::vector<C> widen(const Tensor& t) {
-    std::vector<C> out(static_cast<size_t>(t.numel()));
-    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<C>(t.data<T>()[i]);
-    return out;
   }
   WindowAttrs attrs;
   int64_t group;

@@ -17,14 +17,15 @@ namespace {
     template <class C> C operator()(C x) const { return expr; } \
   };
 
-KILN_UNARY_OP(Abs, 6, NumericTypes, (std::is_unsigned_v<C> ? x : (x < C(0) ? C(-x) : x)))
-KILN_UNARY_OP(Neg, 6, SignedTypes, C(-x))
+// Integer Abs/Neg of the lowest value wrap to itself, as in numpy.
+KILN_UNARY_OP(Abs, 6, NumericTypes, (std::is_unsigned_v<C> ? x : (x < C(0) ? wrapping_neg(x) : x)))
+KILN_UNARY_OP(Neg, 6, SignedTypes, wrapping_neg(x))
 KILN_UNARY_OP(Reciprocal, 6, FloatTypes, C(1) / x)
 KILN_UNARY_OP(Sqrt, 6, FloatTypes, std::sqrt(x))
 KILN_UNARY_OP(Exp, 6, FloatTypes, std::exp(x))
 KILN_UNARY_OP(Log, 6, FloatTypes, std::log(x))
 KILN_UNARY_OP(Erf, 9, NumericTypes, static_cast<C>(std::erf(static_cast<double>(x))))
-KILN_UNARY_OP(Sign, 9, NumericTypes, C((x > C(0)) - (x < C(0))))
+KILN_UNARY_OP(Sign, 9, NumericTypes, x != x ? x : C((x > C(0)) - (x < C(0))))  // NaN stays NaN
 KILN_UNARY_OP(Floor, 6, FloatTypes, std::floor(x))
 KILN_UNARY_OP(Ceil, 6, FloatTypes, std::ceil(x))
 KILN_UNARY_OP(Round, 11, FloatTypes, std::nearbyint(x))  // ties to even in the default rounding mode

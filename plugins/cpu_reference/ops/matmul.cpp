@@ -1,7 +1,13 @@
 // MatMul (numpy semantics: batched, broadcast batch dims, 1-D operands promoted) and Gemm
 // (Y = alpha * A' * B' + beta * C, C broadcast to [M, N]).
+//
+// Products run in the compute type: float for float16 and float32, double for double, and uint64 for every
+// integer type, whose wraparound is defined and, cast back, equals the type's own modulo arithmetic.
+#include <type_traits>
+
 #include "common/elementwise.hpp"
 #include "common/gemm.hpp"
+#include "common/nn_values.hpp"
 #include "common/shape_util.hpp"
 
 namespace kiln::cpu_ref {
@@ -10,13 +16,12 @@ namespace {
 using MatMulTypes = DtypeSet<KILN_DTYPE_FLOAT32, KILN_DTYPE_FLOAT64, KILN_DTYPE_FLOAT16, KILN_DTYPE_INT32,
                              KILN_DTYPE_INT64, KILN_DTYPE_UINT32, KILN_DTYPE_UINT64>;
 
-// Copies tensor `t` (any shape broadcastable to batch + [rows, cols]) into compute-type C.
-template <class T, class C>
-std::vector<C> widen(const Tensor& t) {
-  std::vector<C> out(static_cast<size_t>(t.numel()));
-  const T* p = t.data<T>();
-  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<C>(p[i]);
-  return out;
+template <class T> using product_type_t = std::conditional_t<std::is_integral_v<T>, uint64_t, compute_type_t<T>>;
+
+void require_same_dtype(const Tensor& a, const Tensor& b, const Tensor& y, const char* op) {
+  if (a.dtype() != b.dtype() || a.dtype() != y.dtype())
+    fail_invalid(std::string(op) + ": A, B and Y must share one dtype (" + dtype_name(a.dtype()) + ", " +
+                 dtype_name(b.dtype()) + ", " + dtype_name(y.dtype()) + ")");
 }
 
 // MatMul's output dims, given both operands' dims (1-D operands promoted and their unit dim dropped after).
@@ -28,7 +33,8 @@ std::vector<int64_t> matmul_shape(std::vector<int64_t> a, std::vector<int64_t> b
   const int64_t k = a.back();
   if (k >= 0 && b[b.size() - 2] >= 0 && k != b[b.size() - 2])
     fail_invalid("MatMul: inner dims differ (" + std::to_string(k) + " vs " + std::to_string(b[b.size() - 2]) + ")");
-  std::vector<int64_t> out = broadcast_shapes({std::vector<int64_t>(a.begin(), a.end() - 2), std::vector<int64_t>(b.begin(), b.end() - 2)});
+  std::vector<int64_t> out =
+      broadcast_shapes({std::vector<int64_t>(a.begin(), a.end() - 2), std::vector<int64_t>(b.begin(), b.end() - 2)});
   if (!a_vector) out.push_back(a[a.size() - 2]);
   if (!b_vector) out.push_back(b.back());
   return out;
@@ -51,22 +57,25 @@ struct MatMul {
   }
   void execute(ExecContext& ctx) {
     const Tensor a = ctx.input(0), b = ctx.input(1), y = ctx.output(0);
+    require_same_dtype(a, b, y, "MatMul");
+    if (matmul_shape(a.shape(), b.shape()) != y.shape())
+      fail_invalid("MatMul: the output shape does not match the inputs");
     std::vector<int64_t> ad = a.shape(), bd = b.shape();
     if (ad.size() == 1) ad.insert(ad.begin(), 1);
     if (bd.size() == 1) bd.push_back(1);
     const int64_t m = ad[ad.size() - 2], k = ad.back(), n = bd.back();
     const std::vector<int64_t> a_batch(ad.begin(), ad.end() - 2), b_batch(bd.begin(), bd.end() - 2);
     const std::vector<int64_t> batch = broadcast_shapes({a_batch, b_batch});
-    MatMulTypes::dispatch(a.dtype(), "MatMul", [&](auto tag) {
+    MatMulTypes::dispatch(y.dtype(), "MatMul", [&](auto tag) {
       using T = decltype(tag);
-      using C = compute_type_t<T>;
-      const std::vector<C> av = widen<T, C>(a), bv = widen<T, C>(b);
-      std::vector<C> out(static_cast<size_t>(product(batch) * m * n));
+      using P = product_type_t<T>;
+      const std::vector<P> av = values_as<P>(a, "MatMul"), bv = values_as<P>(b, "MatMul");
+      std::vector<P> out(static_cast<size_t>(product(batch) * m * n));
       for_each_broadcast<2>(batch, {a_batch, b_batch}, [&](int64_t i, const std::array<int64_t, 2>& at) {
-        gemm<C>(m, n, k, av.data() + at[0] * m * k, k, false, bv.data() + at[1] * k * n, n, false, out.data() + i * m * n, n, false);
+        gemm<P>(m, n, k, av.data() + at[0] * m * k, k, false, bv.data() + at[1] * k * n, n, false,
+                out.data() + i * m * n, n, false);
       });
-      T* py = y.data<T>();
-      for (size_t i = 0; i < out.size(); ++i) py[i] = static_cast<T>(out[i]);
+      store_as<T>(out, y);
     });
   }
 };
@@ -76,14 +85,16 @@ struct Gemm {
     KernelSpec s;
     s.name = "kiln.cpu_ref.Gemm";
     s.op_type = "Gemm";
-    s.opset_min = 7;
+    s.opset_min = 6;  // opset 6's `broadcast` flag only permits what is always done here
     s.inputs = {io(MatMulTypes::mask), io(MatMulTypes::mask), io(MatMulTypes::mask, KILN_IO_OPTIONAL)};
     s.outputs = {io(MatMulTypes::mask)};
     return s;
   }
   explicit Gemm(const Node& node)
-      : alpha(node.attr_float("alpha", 1.0f)), beta(node.attr_float("beta", 1.0f)),
-        trans_a(node.attr_int("transA", 0) != 0), trans_b(node.attr_int("transB", 0) != 0) {}
+      : alpha(node.attr_float("alpha", 1.0f)),
+        beta(node.attr_float("beta", 1.0f)),
+        trans_a(node.attr_int("transA", 0) != 0),
+        trans_b(node.attr_int("transB", 0) != 0) {}
   static void infer(const Node& node, InferContext& ctx) {
     const Gemm g(node);
     const ValueInfo a = ctx.input(0), b = ctx.input(1);
@@ -93,28 +104,40 @@ struct Gemm {
   }
   void execute(ExecContext& ctx) {
     const Tensor a = ctx.input(0), b = ctx.input(1), y = ctx.output(0);
-    const int64_t m = y.dim(0), n = y.dim(1), k = a.dim(trans_a ? 0 : 1);
-    MatMulTypes::dispatch(a.dtype(), "Gemm", [&](auto tag) {
+    require_same_dtype(a, b, y, "Gemm");
+    if (ctx.has_input(2) && ctx.input(2).dtype() != a.dtype()) fail_invalid("Gemm: C must have A's dtype");
+    if (a.rank() != 2 || b.rank() != 2) fail_invalid("Gemm: A and B must be 2-D");
+    const int64_t m = a.dim(trans_a ? 1 : 0), k = a.dim(trans_a ? 0 : 1), n = b.dim(trans_b ? 0 : 1);
+    if (b.dim(trans_b ? 1 : 0) != k)
+      fail_invalid("Gemm: inner dims differ (" + std::to_string(k) + " vs " + std::to_string(b.dim(trans_b ? 1 : 0)) +
+                   ")");
+    const std::vector<int64_t> bias_dims = ctx.has_input(2) ? ctx.input(2).shape() : std::vector<int64_t>();
+    if (ctx.has_input(2) && broadcast_shapes({bias_dims, {m, n}}) != std::vector<int64_t>{m, n})
+      fail_invalid("Gemm: C cannot broadcast to [" + std::to_string(m) + ", " + std::to_string(n) + "]");
+    MatMulTypes::dispatch(y.dtype(), "Gemm", [&](auto tag) {
       using T = decltype(tag);
-      using C = compute_type_t<T>;
-      const std::vector<C> av = widen<T, C>(a), bv = widen<T, C>(b);
-      std::vector<C> out(static_cast<size_t>(m * n));
-      gemm<C>(m, n, k, av.data(), a.dim(1), trans_a, bv.data(), b.dim(1), trans_b, out.data(), n, false);
-      std::vector<C> bias;
-      std::vector<int64_t> bias_dims;
-      if (ctx.has_input(2) && beta != 0) {
-        bias = widen<T, C>(ctx.input(2));
-        bias_dims = ctx.input(2).shape();
-      }
+      using P = product_type_t<T>;
+      const std::vector<P> av = values_as<P>(a, "Gemm"), bv = values_as<P>(b, "Gemm");
+      std::vector<P> out(static_cast<size_t>(m * n));
+      gemm<P>(m, n, k, av.data(), a.dim(1), trans_a, bv.data(), b.dim(1), trans_b, out.data(), n, false);
+      const std::vector<P> bias = ctx.has_input(2) ? values_as<P>(ctx.input(2), "Gemm") : std::vector<P>();
       T* py = y.data<T>();
-      if (bias.empty()) {
-        for (int64_t i = 0; i < m * n; ++i) py[i] = static_cast<T>(C(alpha) * out[i]);
-        return;
-      }
       for_each_broadcast<1>({m, n}, {bias_dims}, [&](int64_t i, const std::array<int64_t, 1>& at) {
-        py[i] = static_cast<T>(C(alpha) * out[i] + C(beta) * bias[at[0]]);
+        py[i] = combine<T>(out[i], bias.empty() ? P(0) : bias[at[0]]);
       });
     });
+  }
+  // alpha * product + beta * bias. Integers stay exact when alpha and beta are 1; otherwise, as in ONNX's
+  // reference, the float scaling happens in double and the result is cast back.
+  template <class T, class P> T combine(P product, P bias) const {
+    if constexpr (std::is_integral_v<T>) {
+      if (alpha == 1.0f && beta == 1.0f) return static_cast<T>(product + bias);
+      const double value = static_cast<double>(alpha) * static_cast<double>(static_cast<T>(product)) +
+                           static_cast<double>(beta) * static_cast<double>(static_cast<T>(bias));
+      return value_cast<T>(value);
+    } else {
+      return static_cast<T>(P(alpha) * product + P(beta) * bias);
+    }
   }
   float alpha, beta;
   bool trans_a, trans_b;

@@ -1,18 +1,21 @@
-// BatchNormalization (inference), InstanceNormalization, LayerNormalization (with optional Mean/InvStdDev),
-// GroupNormalization. Statistics are computed in double.
+// BatchNormalization (inference, and training mode from opset 14), InstanceNormalization, LayerNormalization
+// (with optional Mean/InvStdDev), GroupNormalization. Statistics are computed in double.
 #include <cmath>
 
 #include "common/elementwise.hpp"
+#include "common/nn_values.hpp"
 #include "common/shape_util.hpp"
 
 namespace kiln::cpu_ref {
 namespace {
 
-template <class T>
-std::vector<double> as_doubles(const Tensor& t) {
-  std::vector<double> out(static_cast<size_t>(t.numel()));
-  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<double>(static_cast<compute_type_t<T>>(t.data<T>()[i]));
-  return out;
+// Fails unless `x` has at least `rank` dims and `values` has `count` elements (scale, bias, statistics).
+void require_rank(const std::vector<int64_t>& dims, size_t rank, const char* op) {
+  if (dims.size() < rank) fail_invalid(std::string(op) + ": X needs rank >= " + std::to_string(rank));
+}
+void require_count(const std::vector<double>& values, int64_t count, const char* what, const char* op) {
+  if (static_cast<int64_t>(values.size()) != count)
+    fail_invalid(std::string(op) + ": " + what + " has " + std::to_string(values.size()) + " values, expected " + std::to_string(count));
 }
 
 void infer_like_x(const Node& node, InferContext& ctx) {
@@ -22,46 +25,109 @@ void infer_like_x(const Node& node, InferContext& ctx) {
   (void)node;
 }
 
+// BatchNormalization: y = scale * (x - mean) / sqrt(var + epsilon) + bias per channel (dim 1), with the
+// stored statistics; or, in training mode (opset 14+), with the batch's own mean and population variance, also
+// returning the updated running statistics (input * momentum + batch * (1 - momentum)). Opsets 7-8 with
+// spatial=0 keep one statistic per (channel, position) instead of per channel. Scale/bias and mean/var may each
+// have their own float type (opset 15), so all of them are read through values_as.
 struct BatchNormalization {
   static KernelSpec spec() {
     KernelSpec s;
     s.name = "kiln.cpu_ref.BatchNormalization";
     s.op_type = "BatchNormalization";
-    s.opset_min = 7;
+    s.opset_min = 6;
     s.inputs = std::vector<kiln_io_spec>(5, io(FloatTypes::mask));
-    s.outputs = {io(FloatTypes::mask), io(FloatTypes::mask, KILN_IO_OPTIONAL), io(FloatTypes::mask, KILN_IO_OPTIONAL)};
+    s.outputs = {io(FloatTypes::mask)};
+    for (int i = 0; i < 4; ++i) s.outputs.push_back(io(FloatTypes::mask, KILN_IO_OPTIONAL));
     return s;
   }
   static std::string check(const Node& node) {
-    if (node.attr_int("training_mode", 0) != 0) return "training_mode=1 (batch statistics) is not an inference mode";
-    if (node.num_outputs() > 1 && node.output(1).present()) return "running mean/var outputs are training-only";
+    const int opset = node.opset();
+    if (opset < 7 && node.attr_int("is_test", 0) == 0)
+      return "is_test=0 (opset 6 training mode, with saved mean/variance outputs) is not implemented";
+    if (opset < 14) {
+      for (int i = 1; i < node.num_outputs(); ++i)
+        if (node.output(i).present()) return "the training outputs (mean, var, saved mean/var) before opset 14 are not implemented";
+    } else if (node.num_outputs() > 3 && node.output(3).present()) {
+      return "BatchNormalization has at most 3 outputs from opset 14";
+    }
     return "";
   }
-  explicit BatchNormalization(const Node& node) : epsilon(node.attr_float("epsilon", 1e-5f)) {}
-  static void infer(const Node& node, InferContext& ctx) { infer_like_x(node, ctx); }
+  explicit BatchNormalization(const Node& node)
+      : epsilon(node.attr_float("epsilon", 1e-5f)),
+        momentum(node.attr_float("momentum", 0.9f)),
+        training(node.opset() >= 14 && node.attr_int("training_mode", 0) != 0),
+        per_position(node.opset() < 9 && node.attr_int("spatial", 1) == 0) {}
+
+  static void infer(const Node& node, InferContext& ctx) {
+    const ValueInfo x = ctx.input(0);
+    set_output_or_unknown(ctx, 0, x.dtype, x.has_rank, x.dims);
+    // Training mode's running mean and variance: the dtype and shape of the mean/var inputs.
+    for (int i = 1; i < 3 && i < node.num_outputs(); ++i) {
+      const ValueInfo stat = ctx.input(2 + i);
+      set_output_or_unknown(ctx, i, stat.dtype, stat.has_rank, stat.dims);
+    }
+  }
+
   void execute(ExecContext& ctx) {
     const Tensor x = ctx.input(0), y = ctx.output(0);
     const std::vector<int64_t> dims = x.shape();
-    const int64_t batch = dims[0], channels = dims.size() > 1 ? dims[1] : 1, size = span_size(dims, 2, dims.size());
-    FloatTypes::dispatch(x.dtype(), "BatchNormalization", [&](auto tag) {
-      using T = decltype(tag);
-      using C = compute_type_t<T>;
-      // Each channel is y = x * scale' + shift', folded once per call.
-      const std::vector<double> scale = as_doubles<T>(ctx.input(1)), bias = as_doubles<T>(ctx.input(2)),
-                                mean = as_doubles<T>(ctx.input(3)), var = as_doubles<T>(ctx.input(4));
-      const T* px = x.data<T>();
-      T* py = y.data<T>();
-      for (int64_t c = 0; c < channels; ++c) {
-        const double k = scale[c] / std::sqrt(var[c] + static_cast<double>(epsilon));
-        const double b = bias[c] - mean[c] * k;
-        for (int64_t n = 0; n < batch; ++n) {
-          const int64_t base = (n * channels + c) * size;
-          for (int64_t i = 0; i < size; ++i) py[base + i] = static_cast<T>(static_cast<C>(static_cast<double>(static_cast<C>(px[base + i])) * k + b));
+    require_rank(dims, 2, "BatchNormalization");
+    const int64_t batch = dims[0], channels = dims[1], size = span_size(dims, 2, dims.size());
+    // Statistics per channel, or per (channel, position) with spatial=0.
+    const int64_t stats = per_position ? channels * size : channels;
+    const std::vector<double> scale = values_as<double>(ctx.input(1), "BatchNormalization");
+    const std::vector<double> bias = values_as<double>(ctx.input(2), "BatchNormalization");
+    std::vector<double> mean = values_as<double>(ctx.input(3), "BatchNormalization");
+    std::vector<double> var = values_as<double>(ctx.input(4), "BatchNormalization");
+    require_count(scale, stats, "scale", "BatchNormalization");
+    require_count(bias, stats, "B", "BatchNormalization");
+    require_count(mean, stats, "mean", "BatchNormalization");
+    require_count(var, stats, "var", "BatchNormalization");
+    const std::vector<double> xv = values_as<double>(x, "BatchNormalization");
+    auto stat_of = [&](int64_t c, int64_t i) { return per_position ? c * size + i : c; };
+    if (training) update_running_stats(xv, batch, channels, size, mean, var, ctx);
+    std::vector<double> out(xv.size());
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t c = 0; c < channels; ++c)
+        for (int64_t i = 0; i < size; ++i) {
+          const int64_t at = (n * channels + c) * size + i, k = stat_of(c, i);
+          out[at] = scale[k] * (xv[at] - mean[k]) / std::sqrt(var[k] + static_cast<double>(epsilon)) + bias[k];
         }
-      }
-    });
+    FloatTypes::dispatch(y.dtype(), "BatchNormalization", [&](auto tag) { store_as<decltype(tag)>(out, y); });
   }
-  float epsilon;
+
+  // Replaces mean/var by the batch's statistics and writes the running ones to outputs 1 and 2 when present.
+  void update_running_stats(const std::vector<double>& xv, int64_t batch, int64_t channels, int64_t size,
+                            std::vector<double>& mean, std::vector<double>& var, ExecContext& ctx) const {
+    std::vector<double> running_mean(mean.size()), running_var(var.size());
+    const double count = static_cast<double>(batch * size);
+    for (int64_t c = 0; c < channels; ++c) {
+      double sum = 0, square_sum = 0;
+      for (int64_t n = 0; n < batch; ++n)
+        for (int64_t i = 0; i < size; ++i) sum += xv[(n * channels + c) * size + i];
+      const double batch_mean = sum / count;
+      for (int64_t n = 0; n < batch; ++n)
+        for (int64_t i = 0; i < size; ++i) {
+          const double d = xv[(n * channels + c) * size + i] - batch_mean;
+          square_sum += d * d;
+        }
+      const double batch_var = square_sum / count, m = static_cast<double>(momentum);
+      running_mean[c] = mean[c] * m + batch_mean * (1 - m);
+      running_var[c] = var[c] * m + batch_var * (1 - m);
+      mean[c] = batch_mean;
+      var[c] = batch_var;
+    }
+    const std::vector<double>* running[] = {&running_mean, &running_var};
+    for (int i = 1; i < 3 && i < ctx.num_outputs(); ++i) {
+      const Tensor out = ctx.output(i);
+      if (out.present())
+        FloatTypes::dispatch(out.dtype(), "BatchNormalization", [&](auto tag) { store_as<decltype(tag)>(*running[i - 1], out); });
+    }
+  }
+
+  float epsilon, momentum;
+  bool training, per_position;
 };
 
 // Normalises `groups` contiguous runs of `size` values each: y = (x - mean) / sqrt(var + eps), then an
@@ -103,10 +169,14 @@ struct InstanceNormalization {
   void execute(ExecContext& ctx) {
     const Tensor x = ctx.input(0), y = ctx.output(0);
     const std::vector<int64_t> dims = x.shape();
+    require_rank(dims, 2, "InstanceNormalization");
     const int64_t channels = dims[1], planes = span_size(dims, 0, 2), size = span_size(dims, 2, dims.size());
     FloatTypes::dispatch(x.dtype(), "InstanceNormalization", [&](auto tag) {
       using T = decltype(tag);
-      const std::vector<double> scale = as_doubles<T>(ctx.input(1)), bias = as_doubles<T>(ctx.input(2));
+      const std::vector<double> scale = values_as<double>(ctx.input(1), "InstanceNormalization");
+      const std::vector<double> bias = values_as<double>(ctx.input(2), "InstanceNormalization");
+      require_count(scale, channels, "scale", "InstanceNormalization");
+      require_count(bias, channels, "B", "InstanceNormalization");
       normalize_runs(x.data<T>(), y.data<T>(), planes, size, epsilon,
                      [&](int64_t g, int64_t, double v) { return v * scale[g % channels] + bias[g % channels]; });
     });
@@ -146,10 +216,16 @@ struct LayerNormalization {
     FloatTypes::dispatch(x.dtype(), "LayerNormalization", [&](auto tag) {
       using T = decltype(tag);
       const Tensor scale_t = ctx.input(1);
-      const std::vector<double> scale = as_doubles<T>(scale_t);
-      const std::vector<double> bias = ctx.has_input(2) ? as_doubles<T>(ctx.input(2)) : std::vector<double>();
+      const std::vector<double> scale = values_as<double>(scale_t, "LayerNormalization");
+      const std::vector<double> bias = ctx.has_input(2) ? values_as<double>(ctx.input(2), "LayerNormalization") : std::vector<double>();
       const std::vector<int64_t> norm_dims(dims.begin() + static_cast<long>(a), dims.end());
       // Scale and bias broadcast against the normalised dims.
+      auto require_broadcastable = [&](const Tensor& t, const char* what) {
+        if (t.rank() > static_cast<int>(norm_dims.size()) || broadcast_shapes({t.shape(), norm_dims}) != norm_dims)
+          fail_invalid(std::string("LayerNormalization: ") + what + " does not broadcast to the normalised dims");
+      };
+      require_broadcastable(scale_t, "Scale");
+      if (!bias.empty()) require_broadcastable(ctx.input(2), "B");
       const std::vector<int64_t> s_strides = broadcast_strides(scale_t.shape(), norm_dims);
       const std::vector<int64_t> b_strides = bias.empty() ? s_strides : broadcast_strides(ctx.input(2).shape(), norm_dims);
       const std::vector<int64_t> n_strides = dense_strides(norm_dims);
@@ -193,14 +269,18 @@ struct GroupNormalization {
   void execute(ExecContext& ctx) {
     const Tensor x = ctx.input(0), y = ctx.output(0);
     const std::vector<int64_t> dims = x.shape();
+    require_rank(dims, 2, "GroupNormalization");
     const int64_t batch = dims[0], channels = dims[1], spatial = span_size(dims, 2, dims.size());
     if (groups <= 0 || channels % groups) fail_invalid("GroupNormalization: num_groups must divide the channels");
     const int64_t per_group = channels / groups;
     FloatTypes::dispatch(x.dtype(), "GroupNormalization", [&](auto tag) {
       using T = decltype(tag);
-      const std::vector<double> scale = as_doubles<T>(ctx.input(1)), bias = as_doubles<T>(ctx.input(2));
+      const std::vector<double> scale = values_as<double>(ctx.input(1), "GroupNormalization");
+      const std::vector<double> bias = values_as<double>(ctx.input(2), "GroupNormalization");
       // Opset 18 gives scale/bias per group, opset 21 per channel.
-      const bool per_channel = static_cast<int64_t>(scale.size()) == channels && opset >= 21;
+      const bool per_channel = opset >= 21;
+      require_count(scale, per_channel ? channels : groups, "scale", "GroupNormalization");
+      require_count(bias, per_channel ? channels : groups, "bias", "GroupNormalization");
       normalize_runs(x.data<T>(), y.data<T>(), batch * groups, per_group * spatial, epsilon, [&](int64_t g, int64_t i, double v) {
         const int64_t c = (g % groups) * per_group + i / spatial;
         const int64_t k = per_channel ? c : g % groups;

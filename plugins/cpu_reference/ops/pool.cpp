@@ -35,6 +35,16 @@ void for_each_tap(const Window& w, const std::vector<int64_t>& in, const std::ve
   }
 }
 
+// LpPool's p: a float attribute in opset 1, an int after.
+int64_t lp_exponent(const Node& node) {
+  if (node.has("p") && node.host()->attr_kind(node.handle(), "p") == KILN_ATTR_FLOAT) {
+    const float p = node.attr_float("p");
+    if (p != static_cast<float>(static_cast<int64_t>(p))) fail_unsupported("LpPool: a non-integer p is not implemented");
+    return static_cast<int64_t>(p);
+  }
+  return node.attr_int("p", 2);
+}
+
 template <PoolKind kKind>
 struct Pool {
   static constexpr const char* kName = kKind == PoolKind::Max ? "MaxPool" : kKind == PoolKind::Average ? "AveragePool" : "LpPool";
@@ -54,7 +64,7 @@ struct Pool {
       : attrs(node),
         count_include_pad(node.attr_int("count_include_pad", 0) != 0),
         storage_order(node.attr_int("storage_order", 0)),
-        p(node.attr_int("p", 2)) {
+        p(lp_exponent(node)) {
     if (attrs.kernel.empty()) fail_invalid(attrs.label + ": kernel_shape is required");
   }
   static void infer(const Node& node, InferContext& ctx) {
@@ -72,6 +82,7 @@ struct Pool {
   void execute(ExecContext& ctx) {
     const Tensor x = ctx.input(0), y = ctx.output(0);
     const std::vector<int64_t> dims = x.shape(), in = spatial_dims(dims);
+    if (dims.size() < 3) fail_invalid(attrs.label + ": X needs rank >= 3 (N, C and spatial dims)");
     const Window w = attrs.resolve(in);
     const std::vector<int64_t> in_strides = dense_strides(in);
     const int64_t planes = dims[0] * dims[1], in_size = product(in), out_size = product(w.out);
@@ -112,10 +123,16 @@ struct Pool {
       }
     });
   }
-  // A row-major plane offset as MaxPool's Indices reports it (column-major when storage_order is 1).
+  // A row-major plane offset as MaxPool's Indices reports it: column-major (first spatial dim fastest) when
+  // storage_order is 1.
   int64_t storage_index(int64_t offset, const std::vector<int64_t>& in) const {
-    if (storage_order == 0 || in.size() != 2) return offset;
-    return (offset % in[1]) * in[0] + offset / in[1];
+    if (storage_order == 0) return offset;
+    int64_t index = 0;
+    for (size_t d = in.size(); d-- > 0;) {
+      index += (offset % in[d]) * span_size(in, 0, d);
+      offset /= in[d];
+    }
+    return index;
   }
   WindowAttrs attrs;
   bool count_include_pad;
@@ -134,7 +151,7 @@ struct GlobalPool {
     s.outputs = {io(FloatTypes::mask)};
     return s;
   }
-  explicit GlobalPool(const Node& node) : p(node.attr_int("p", 2)) {}
+  explicit GlobalPool(const Node& node) : p(lp_exponent(node)) {}
   static void infer(const Node&, InferContext& ctx) {
     const ValueInfo x = ctx.input(0);
     if (!x.has_rank) return ctx.set_output_unknown_rank(0, x.dtype);

@@ -1,4 +1,4 @@
-// Max, Min, Sum, Mean over any number of broadcast inputs.
+// Max, Min, Sum, Mean over any number of broadcast inputs (opsets 6-7 required equal shapes, a special case).
 #include <algorithm>
 #include <cmath>
 
@@ -15,7 +15,7 @@ template <class C> bool is_nan(C v) {
 
 struct Max {
   static constexpr const char* kName = "Max";
-  static constexpr int kSince = 8;
+  static constexpr int kSince = 6;
   using Types = NumericTypes;
   explicit Max(const Node&) {}
   template <class C> C operator()(C a, C b) const { return is_nan(a) || is_nan(b) ? (is_nan(a) ? a : b) : std::max(a, b); }
@@ -24,7 +24,7 @@ struct Max {
 
 struct Min {
   static constexpr const char* kName = "Min";
-  static constexpr int kSince = 8;
+  static constexpr int kSince = 6;
   using Types = NumericTypes;
   explicit Min(const Node&) {}
   template <class C> C operator()(C a, C b) const { return is_nan(a) || is_nan(b) ? (is_nan(a) ? a : b) : std::min(a, b); }
@@ -33,7 +33,7 @@ struct Min {
 
 struct Sum {
   static constexpr const char* kName = "Sum";
-  static constexpr int kSince = 8;
+  static constexpr int kSince = 6;
   using Types = FloatTypes;
   explicit Sum(const Node&) {}
   template <class C> C operator()(C a, C b) const { return a + b; }
@@ -42,7 +42,7 @@ struct Sum {
 
 struct Mean {
   static constexpr const char* kName = "Mean";
-  static constexpr int kSince = 8;
+  static constexpr int kSince = 6;
   using Types = FloatTypes;
   explicit Mean(const Node&) {}
   template <class C> C operator()(C a, C b) const { return a + b; }

@@ -1,10 +1,25 @@
 // Where: out = cond ? x : y, all three broadcast together.
-#include <cstring>
+#include <cstdint>
 
 #include "common/elementwise.hpp"
 
 namespace kiln::cpu_ref {
 namespace {
+
+// Selects elements of `Word` (the dtype's size: values are copied, never interpreted). The condition is read
+// as bytes, nonzero meaning true, so no bool holds a value other than 0 or 1.
+template <class Word>
+void select(const Tensor& c, const Tensor& x, const Tensor& y, const Tensor& z) {
+  const auto* cond = c.data<uint8_t>();
+  const Word* px = x.data<Word>();
+  const Word* py = y.data<Word>();
+  Word* out = z.data<Word>();
+  for_each_broadcast_row<3>(z.shape(), {c.shape(), x.shape(), y.shape()},
+                            [&](int64_t base, int64_t count, const std::array<int64_t, 3>& at, const std::array<int64_t, 3>& steps) {
+                              for (int64_t j = 0; j < count; ++j)
+                                out[base + j] = cond[at[0] + j * steps[0]] != 0 ? px[at[1] + j * steps[1]] : py[at[2] + j * steps[2]];
+                            });
+}
 
 struct Where {
   static KernelSpec spec() {
@@ -21,14 +36,16 @@ struct Where {
   static void infer(const Node&, InferContext& ctx) { infer_broadcast(ctx, 3, ctx.input(1).dtype); }
   void execute(ExecContext& ctx) {
     const Tensor c = ctx.input(0), x = ctx.input(1), y = ctx.input(2), z = ctx.output(0);
-    const size_t elem = dtype_size(z.dtype());
-    const bool* cond = c.data<bool>();
-    const auto* px = static_cast<const uint8_t*>(x.raw());
-    const auto* py = static_cast<const uint8_t*>(y.raw());
-    auto* out = static_cast<uint8_t*>(z.raw());
-    for_each_broadcast<3>(z.shape(), {c.shape(), x.shape(), y.shape()}, [&](int64_t i, const std::array<int64_t, 3>& at) {
-      std::memcpy(out + i * elem, cond[at[0]] ? px + at[1] * elem : py + at[2] * elem, elem);
-    });
+    if (x.dtype() != y.dtype() || z.dtype() != x.dtype())
+      fail_invalid(std::string("Where: X is ") + dtype_name(x.dtype()) + " but Y is " + dtype_name(y.dtype()));
+    if (c.dtype() != KILN_DTYPE_BOOL) fail_invalid(std::string("Where: condition is ") + dtype_name(c.dtype()) + ", not bool");
+    switch (dtype_size(z.dtype())) {
+      case 1: return select<uint8_t>(c, x, y, z);
+      case 2: return select<uint16_t>(c, x, y, z);
+      case 4: return select<uint32_t>(c, x, y, z);
+      case 8: return select<uint64_t>(c, x, y, z);
+      default: fail_unsupported(std::string("Where: dtype ") + dtype_name(z.dtype()) + " is not supported");
+    }
   }
 };
 

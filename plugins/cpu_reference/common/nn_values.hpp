@@ -1,0 +1,45 @@
+// Reading a tensor's elements into a vector of a wider compute type, whatever its own dtype: for kernels that
+// compute in float or double while storing float16, and for ops whose inputs may each have another dtype
+// (BatchNormalization-15's scale and mean, for instance).
+#ifndef KILN_CPU_REF_NN_VALUES_HPP
+#define KILN_CPU_REF_NN_VALUES_HPP
+
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "common/compute_type.hpp"
+#include "common/elementwise.hpp"
+
+namespace kiln::cpu_ref {
+
+// static_cast, except that a floating value headed for an integer type saturates (NaN gives 0) instead of
+// being undefined behaviour when out of range: log(0) = -inf reduced over int32, for instance.
+template <class To, class From> To value_cast(From v) {
+  if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To> && !std::is_same_v<To, bool>) {
+    if (v != v) return To(0);
+    if (v <= static_cast<From>(std::numeric_limits<To>::lowest())) return std::numeric_limits<To>::lowest();
+    if (v >= static_cast<From>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
+  }
+  return static_cast<To>(v);
+}
+
+template <class C> std::vector<C> values_as(const Tensor& t, const char* op) {
+  std::vector<C> out(static_cast<size_t>(t.numel()));
+  NumericTypes::dispatch(t.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = t.data<T>();
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<C>(static_cast<compute_type_t<T>>(p[i]));
+  });
+  return out;
+}
+
+// Writes `values` (compute type C) into tensor `t` of storage type T.
+template <class T, class C> void store_as(const std::vector<C>& values, const Tensor& t) {
+  T* p = t.data<T>();
+  for (size_t i = 0; i < values.size(); ++i) p[i] = static_cast<T>(static_cast<compute_type_t<T>>(values[i]));
+}
+
+}  // namespace kiln::cpu_ref
+
+#endif  // KILN_CPU_REF_NN_VALUES_HPP
