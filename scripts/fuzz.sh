@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes kiln's parsers (ONNX import, YAML config, .npy) with libFuzzer for a bounded time each.
+# Fuzzes kiln's parsers (ONNX import, YAML config, .npy, plan files) with libFuzzer for a bounded time each.
 #   scripts/fuzz.sh [seconds per target, default 30]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,8 +7,8 @@ seconds=${1:-30}
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer"
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_CXX_FLAGS="$flags" -DKILN_FUZZ=ON -DKILN_BUILD_TESTS=OFF -DKILN_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_onnx_import fuzz_config fuzz_npy
-for target in onnx_import config npy; do
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_onnx_import fuzz_config fuzz_npy fuzz_plan
+for target in onnx_import config npy plan; do
   echo "== fuzz_$target for ${seconds}s =="
   corpus=$(mktemp -d)
   cp tests/fuzz/corpus/$target/* "$corpus/"

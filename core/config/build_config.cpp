@@ -50,6 +50,45 @@ class ConfigReader {
     return node.Scalar();
   }
 
+  bool boolean(const YAML::Node& node, const std::string& what) const {
+    const std::string value = text(node, what);
+    if (value == "true") return true;
+    if (value == "false") return false;
+    fail(node, what + " must be true or false, not '" + value + "'");
+  }
+
+  // An integer in [low, high].
+  int64_t integer(const YAML::Node& node, const std::string& what, int64_t low, int64_t high) const {
+    const std::string value = text(node, what);
+    size_t used = 0;
+    int64_t number = 0;
+    try {
+      number = std::stoll(value, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != value.size() || used == 0) fail(node, what + " must be a whole number, not '" + value + "'");
+    if (number < low || number > high)
+      fail(node, what + " must be between " + std::to_string(low) + " and " + std::to_string(high) + ", not " + value);
+    return number;
+  }
+
+  // A mapping whose keys are all in `known`, each given once; calls `each(key, value)` in file order.
+  template <class Each>
+  void mapping(const YAML::Node& node, const std::string& what, const std::vector<std::string>& known,
+               const std::string& example, Each each) const {
+    if (!node.IsMap()) fail(node, what + " must be a mapping, e.g. " + example);
+    std::set<std::string> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = text(it->first, "a key of " + what);
+      if (!known.empty() && std::find(known.begin(), known.end(), key) == known.end())
+        fail(it->first, "unknown key '" + key + "' in " + what + did_you_mean(key, known));
+      if (!seen.insert(key).second) fail(it->first, "key '" + key + "' appears twice in " + what);
+      if (it->second.IsNull()) fail(it->first, "'" + key + "' has no value");
+      each(key, it->first, it->second);
+    }
+  }
+
   std::vector<YAML::Node> list(const YAML::Node& node, const std::string& what, const std::string& example) const {
     if (!node.IsSequence()) fail(node, what + " must be a list, e.g. " + example);
     std::vector<YAML::Node> items(node.begin(), node.end());
@@ -150,6 +189,62 @@ void parse_kernels(const ConfigReader& reader, const YAML::Node& value, BuildCon
   }
 }
 
+// optimize: {constant_folding: false, ...}: switches graph passes off (each is on by default).
+void parse_optimize(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
+  PassSwitches& o = config.optimize;
+  const std::map<std::string, bool*> switches = {
+      {"dead_code", &o.dead_code},       {"identity_removal", &o.identity_removal},
+      {"constant_folding", &o.constant_folding}, {"fusion", &o.fusion},
+      {"horizontal_fusion", &o.horizontal_fusion}, {"concat_elimination", &o.concat_elimination}};
+  std::vector<std::string> names;
+  for (const auto& entry : switches) names.push_back(entry.first);
+  reader.mapping(value, "'optimize'", names, "{constant_folding: false}",
+                 [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+                   *switches.at(key) = reader.boolean(v, "'optimize." + key + "'");
+                 });
+}
+
+void parse_streams(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
+  config.streams = static_cast<int>(reader.integer(value, "'streams'", 1, 64));
+}
+
+std::vector<int64_t> profile_dims(const ConfigReader& reader, const YAML::Node& list, const std::string& what) {
+  std::vector<int64_t> dims;
+  for (const YAML::Node& item : reader.list(list, what, "[1, 3, 224, 224]"))
+    dims.push_back(reader.integer(item, "a dim of " + what, 0, int64_t(1) << 40));
+  return dims;
+}
+
+ShapeRange shape_range(const ConfigReader& reader, const std::string& input, const YAML::Node& value) {
+  ShapeRange range;
+  range.where = reader.at(value);
+  const std::string what = "the profile of input '" + input + "'";
+  reader.mapping(value, what, {"min", "opt", "max"}, "{min: [1,3,224,224], opt: [8,3,224,224], max: [32,3,224,224]}",
+                 [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+                   std::vector<int64_t>& dims = key == "min" ? range.min : key == "opt" ? range.opt : range.max;
+                   dims = profile_dims(reader, v, "'" + input + "." + key + "'");
+                 });
+  if (range.min.empty() || range.max.empty())
+    reader.fail(value, what + " needs both 'min' and 'max' (and optionally 'opt')");
+  if (range.opt.empty()) range.opt = range.max;
+  if (range.min.size() != range.max.size() || range.opt.size() != range.max.size())
+    reader.fail(value, what + ": 'min', 'opt' and 'max' must have the same rank");
+  for (size_t i = 0; i < range.max.size(); ++i)
+    if (range.min[i] > range.opt[i] || range.opt[i] > range.max[i])
+      reader.fail(value, what + ": dim " + std::to_string(i) + " must satisfy min <= opt <= max (" +
+                             std::to_string(range.min[i]) + ", " + std::to_string(range.opt[i]) + ", " +
+                             std::to_string(range.max[i]) + ")");
+  return range;
+}
+
+// profile: {input_name: {min: [...], opt: [...], max: [...]}}
+void parse_profile(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
+  reader.mapping(value, "'profile'", {}, "{input: {min: [1,3,224,224], max: [32,3,224,224]}}",
+                 [&](const std::string& input, const YAML::Node&, const YAML::Node& v) {
+                   config.profile[input] = shape_range(reader, input, v);
+                 });
+}
+
 // Every top-level key. A new key is one row here and one parse function above (and a section in docs/config.md).
 struct KeySpec {
   const char* name;
@@ -159,6 +254,7 @@ struct KeySpec {
 const KeySpec kKeys[] = {
     {"version", false, parse_version},        {"device", false, parse_device}, {"plugins", true, parse_plugins},
     {"precisions", false, parse_precisions}, {"kernels", false, parse_kernels},
+    {"optimize", false, parse_optimize},      {"streams", false, parse_streams}, {"profile", false, parse_profile},
 };
 
 const KeySpec* find_key(const std::string& name) {

@@ -3,6 +3,8 @@
 #ifndef KILN_CORE_BUILD_CONFIG_HPP
 #define KILN_CORE_BUILD_CONFIG_HPP
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,12 +31,31 @@ struct KernelPreference {
   SourceLocation op_where;            // of the op key
 };
 
+// Which graph passes `kiln build` runs (`optimize:` in the config). Each is on unless switched off.
+struct PassSwitches {
+  bool dead_code = true;
+  bool identity_removal = true;
+  bool constant_folding = true;
+  bool fusion = true;             // fused patterns that loaded kernels declare
+  bool horizontal_fusion = true;  // sibling convolutions on one input become one wider convolution
+  bool concat_elimination = true;
+};
+
+// The shapes an input may take at run time (`profile:`); a plan is built for the whole range.
+struct ShapeRange {
+  std::vector<int64_t> min, opt, max;
+  SourceLocation where;
+};
+
 struct BuildConfig {
   std::string path;  // the file it came from ("" when built in code)
   std::string device = "cpu";
   std::vector<PluginEntry> plugins;
   std::vector<std::string> precisions = {"fp32"};
   std::vector<KernelPreference> kernels;
+  PassSwitches optimize;
+  int streams = 1;                            // how many streams independent branches may run on
+  std::map<std::string, ShapeRange> profile;  // by graph input name
 };
 
 // Reads and validates a config file; throws kiln::Error with file:line:column on any problem.

@@ -1,6 +1,7 @@
 #include "ir/graph.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "util/error.hpp"
 
@@ -87,6 +88,87 @@ std::vector<Node*> Graph::topological_order() const {
         throw Error("the graph has a cycle: " + n->label() + " depends, directly or through other nodes, on its own outputs");
   }
   return order;
+}
+
+bool Graph::is_graph_input(const Value* value) const {
+  return value->is_graph_input || std::count(inputs_.begin(), inputs_.end(), value) > 0;
+}
+
+bool Graph::is_graph_output(const Value* value) const {
+  return value->is_graph_output || std::count(outputs_.begin(), outputs_.end(), value) > 0;
+}
+
+namespace {
+
+// Removes one occurrence of `node` from `consumers` (a node is listed once per input slot that reads the value).
+void unlink_consumer(std::vector<Node*>& consumers, const Node* node) {
+  auto it = std::find(consumers.begin(), consumers.end(), node);
+  if (it != consumers.end()) consumers.erase(it);
+}
+
+}  // namespace
+
+std::unique_ptr<Node> Graph::detach_node(Node* node) {
+  auto it = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto& n) { return n.get() == node; });
+  if (it == nodes_.end()) throw Error(node->label() + " is not a node of this graph");
+  for (Value* in : node->inputs)
+    if (in) unlink_consumer(in->consumers, node);
+  for (Value* out : node->outputs)
+    if (out && out->producer == node) out->producer = nullptr;
+  std::unique_ptr<Node> owned = std::move(*it);
+  nodes_.erase(it);
+  return owned;
+}
+
+void Graph::redirect_uses(Value* from, Value* to) {
+  if (from == to) return;
+  for (Node* consumer : from->consumers) {
+    // `consumers` lists the node once per slot; replace one slot per entry so counts stay matched.
+    auto slot = std::find(consumer->inputs.begin(), consumer->inputs.end(), from);
+    if (slot != consumer->inputs.end()) *slot = to;
+    to->consumers.push_back(consumer);
+  }
+  from->consumers.clear();
+}
+
+void Graph::set_node_output(Node* node, size_t index, Value* value) {
+  if (index >= node->outputs.size()) throw Error(node->label() + " has no output " + std::to_string(index));
+  if (value->producer && value->producer != node)
+    throw Error(node->label() + ": output '" + value->name + "' is already produced by " + value->producer->label());
+  Value*& slot = node->outputs[index];
+  if (slot && slot->producer == node) slot->producer = nullptr;
+  slot = value;
+  value->producer = node;
+}
+
+Node* Graph::replace_chain(const std::vector<Node*>& chain, std::unique_ptr<Node> fused) {
+  if (chain.empty()) throw Error("replace_chain: empty chain for " + fused->label());
+  auto first = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto& n) { return n.get() == chain.front(); });
+  const auto position = first - nodes_.begin();
+  for (Node* step : chain) fused->pattern.push_back(detach_node(step));
+  Node* added = add_node(std::move(fused));
+  // add_node appended it; move it to where the chain began so the node list keeps the model's order.
+  std::rotate(nodes_.begin() + position, nodes_.end() - 1, nodes_.end());
+  return added;
+}
+
+size_t Graph::remove_unused_values() {
+  std::unordered_set<const Value*> named_by_steps;
+  for (const auto& n : nodes_)
+    for (const auto& step : n->pattern) {
+      if (!step) continue;
+      named_by_steps.insert(step->inputs.begin(), step->inputs.end());
+      named_by_steps.insert(step->outputs.begin(), step->outputs.end());
+    }
+  auto unused = [&](const std::unique_ptr<Value>& v) {
+    return !v->producer && v->consumers.empty() && !is_graph_input(v.get()) && !is_graph_output(v.get()) &&
+           !named_by_steps.count(v.get());
+  };
+  const size_t before = values_.size();
+  for (const auto& v : values_)
+    if (unused(v)) by_name_.erase(v->name);
+  values_.erase(std::remove_if(values_.begin(), values_.end(), unused), values_.end());
+  return before - values_.size();
 }
 
 }  // namespace kiln

@@ -75,8 +75,29 @@ class Graph {
   std::map<std::string, int> opsets;
   std::string name;
 
+  // Whether `value` is listed among the graph's inputs/outputs (or flagged so by the importer).
+  bool is_graph_input(const Value* value) const;
+  bool is_graph_output(const Value* value) const;
+
   // Nodes in an order where every producer precedes its consumers; throws naming a node on a cycle.
   std::vector<Node*> topological_order() const;
+
+  // Editing, for the graph passes. Each keeps producer/consumer edges consistent; none touches the graph's
+  // input/output lists, so graph input and output names stay as the model gave them.
+
+  // Unlinks `node` from its values and hands it over (its inputs/outputs still name the values).
+  std::unique_ptr<Node> detach_node(Node* node);
+  void remove_node(Node* node) { detach_node(node); }
+  // Every node input that reads `from` reads `to` instead.
+  void redirect_uses(Value* from, Value* to);
+  // Makes `node` produce `value` at output `index` in place of what it produced there.
+  void set_node_output(Node* node, size_t index, Value* value);
+  // Replaces `chain` (nodes of this graph) by `fused`, which takes ownership of them as its pattern steps
+  // (`fused->pattern` must be empty). The fused node is placed where the chain's first node was.
+  Node* replace_chain(const std::vector<Node*>& chain, std::unique_ptr<Node> fused);
+  // Drops values nothing produces, consumes or lists as graph input/output (unused initializers included),
+  // except those a fused node's pattern steps still name. Returns how many went.
+  size_t remove_unused_values();
 
  private:
   std::vector<std::unique_ptr<Node>> nodes_;

@@ -24,6 +24,9 @@ Tensor::Tensor(DataType dtype, std::vector<int64_t> dims) : dtype_(dtype), dims_
   storage_ = allocate(bytes());
 }
 
+Tensor::Tensor(DataType dtype, std::vector<int64_t> dims, std::shared_ptr<uint8_t> owner, void* data)
+    : dtype_(dtype), dims_(std::move(dims)), storage_(std::move(owner), static_cast<uint8_t*>(data)) {}
+
 int64_t Tensor::numel() const {
   int64_t n = 1;
   for (int64_t d : dims_) n *= d;

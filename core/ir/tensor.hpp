@@ -17,6 +17,8 @@ class Tensor {
   Tensor() = default;
   // Allocates uninitialised storage for dtype x dims.
   Tensor(DataType dtype, std::vector<int64_t> dims);
+  // A tensor over `data`, which lies inside memory `owner` keeps alive (a slice of an engine's arena).
+  Tensor(DataType dtype, std::vector<int64_t> dims, std::shared_ptr<uint8_t> owner, void* data);
 
   DataType dtype() const { return dtype_; }
   const std::vector<int64_t>& dims() const { return dims_; }

@@ -1,73 +1,169 @@
 #include "runtime/engine.hpp"
 
+#include <atomic>
 #include <cstring>
 #include <unordered_map>
-#include <unordered_set>
 
-#include "plugin/host_api.hpp"
-#include "runtime/shape_inference.hpp"
+#include "builder/builder.hpp"
+#include "runtime/layer_execution.hpp"
+#include "runtime/stream_executor.hpp"
+#include "runtime/worker_pool.hpp"
 #include "util/error.hpp"
 
 namespace kiln {
 
+struct Engine::LayerValues {
+  std::vector<int> inputs;   // value index per input position, -1 when omitted
+  std::vector<int> outputs;  // value index per output position, -1 when omitted
+};
+
+// The memory one run uses. Kept between runs so that a run allocates no arena and starts no thread.
+struct Engine::RunContext {
+  std::shared_ptr<uint8_t> arena;
+  std::vector<std::vector<uint8_t>> workspaces;  // one per stream
+  WorkerPool pool;
+};
+
 namespace {
 
-std::string kernel_label(const KernelEntry& k) {
-  return std::string("kernel ") + k.desc->name + " (" + k.library->name() + " " + k.library->version() + ")";
+std::shared_ptr<uint8_t> allocate_arena(size_t bytes) {
+  void* p = std::aligned_alloc(64, ((bytes + 63) / 64) * 64 + 64);
+  if (!p) throw Error("cannot allocate the engine's arena of " + std::to_string(bytes) + " bytes");
+  return std::shared_ptr<uint8_t>(static_cast<uint8_t*>(p), [](uint8_t* q) { std::free(q); });
 }
 
-void* create_state(const KernelEntry& kernel, const Node& node) {
-  void* state = nullptr;
-  const kiln_kernel_desc& k = *kernel.desc;
-  if (k.create(k.user_data, host_api(), to_handle(&node), &state) != KILN_OK) {
-    const std::string message = node.label() + ": " + kernel_label(kernel) + " could not prepare it: " +
-                                take_plugin_error();
-    throw Error(message);
-  }
-  return state;
+// Whether `dims` lies inside the profile's [min, max] for this input.
+bool inside(const ShapeRange& range, const std::vector<int64_t>& dims) {
+  if (dims.size() != range.min.size()) return false;
+  for (size_t i = 0; i < dims.size(); ++i)
+    if (dims[i] < range.min[i] || dims[i] > range.max[i]) return false;
+  return true;
+}
+
+std::string describe_range(const ShapeRange& range) {
+  return "from " + format_dims(range.min) + " to " + format_dims(range.max);
 }
 
 }  // namespace
 
+// One call to run(): the tensor of every value, and how many readers each intermediate still has.
+class Engine::Run {
+ public:
+  Run(const Engine& engine, RunContext& context) : engine_(engine), context_(context) {
+    const auto& values = engine.plan_.graph->values();
+    tensors_.resize(values.size());
+    uses_left_.reset(new std::atomic<int>[values.size()]);
+    for (size_t i = 0; i < values.size(); ++i) {
+      uses_left_[i].store(engine.consumer_count_[i]);
+      if (values[i]->constant) tensors_[i] = *values[i]->constant;
+    }
+  }
+
+  void set_input(size_t value, const Tensor& tensor) { tensors_[value] = tensor; }
+  const Tensor& tensor(size_t value) const { return tensors_[value]; }
+
+  void run_layer(int index) {
+    const Layer& layer = engine_.plan_.layers[static_cast<size_t>(index)];
+    const LayerValues& io = engine_.layer_values_[static_cast<size_t>(index)];
+    const KernelEntry& kernel = *layer.selection.chosen;
+    std::vector<const Tensor*> inputs;
+    for (int v : io.inputs) inputs.push_back(v < 0 ? nullptr : &input_tensor(*layer.node, v));
+    const std::vector<OutputShape> shapes = output_shapes(kernel, *layer.node, inputs);
+    std::vector<Tensor> outputs(shapes.size());
+    for (size_t i = 0; i < shapes.size(); ++i)
+      if (io.outputs[i] >= 0) outputs[i] = place_output(*layer.node, io.outputs[i], shapes[i]);
+    const int stream = engine_.plan_.schedule.stream_of[static_cast<size_t>(index)];
+    execute_layer(kernel, layer.state, *layer.node, inputs, outputs, context_.workspaces[static_cast<size_t>(stream)]);
+    for (size_t i = 0; i < outputs.size(); ++i)
+      if (io.outputs[i] >= 0) tensors_[static_cast<size_t>(io.outputs[i])] = std::move(outputs[i]);
+    for (int v : io.inputs) release_if_done(v);
+  }
+
+ private:
+  const Tensor& input_tensor(const Node& node, int value) const {
+    const Tensor& t = tensors_[static_cast<size_t>(value)];
+    if (t.empty())
+      throw Error(node.label() + ": input '" + engine_.plan_.graph->values()[static_cast<size_t>(value)]->name +
+                  "' has no value at run time");
+    return t;
+  }
+
+  Tensor place_output(const Node& node, int value, const OutputShape& shape) {
+    const ValueSlot& slot = engine_.plan_.slots[static_cast<size_t>(value)];
+    Tensor t;
+    if (slot.home == ValueHome::Arena) {
+      t = Tensor(shape.dtype, shape.dims, context_.arena, context_.arena.get() + slot.offset);
+      if (t.bytes() > slot.bytes)
+        throw Error(node.label() + ": output '" + engine_.plan_.graph->values()[static_cast<size_t>(value)]->name +
+                    "' is " + t.describe() + " (" + std::to_string(t.bytes()) + " bytes), more than the " +
+                    std::to_string(slot.bytes) + " bytes the plan reserved for it at the profile's largest shapes");
+    } else {
+      t = Tensor(shape.dtype, shape.dims);
+    }
+    if (engine_.options_.poison_outputs) std::memset(t.data(), 0xFF, t.bytes());
+    return t;
+  }
+
+  // A heap intermediate is freed after its last reader; arena slices need nothing.
+  void release_if_done(int value) {
+    if (value < 0) return;
+    const size_t v = static_cast<size_t>(value);
+    if (uses_left_[v].fetch_sub(1) != 1) return;
+    if (engine_.plan_.slots[v].home == ValueHome::Heap && !engine_.plan_.graph->values()[v]->is_graph_output)
+      tensors_[v] = Tensor();
+  }
+
+  const Engine& engine_;
+  RunContext& context_;
+  std::vector<Tensor> tensors_;  // by value index; each written by one layer, read after it (schedule order)
+  std::unique_ptr<std::atomic<int>[]> uses_left_;
+};
+
 Engine::Engine(std::unique_ptr<Graph> graph, const PluginRegistry& registry, const BuildConfig& config,
                EngineOptions options)
-    : graph_(std::move(graph)), options_(options) {
-  const KernelSelector selector(registry, config);
-  try {
-    for (Node* node : graph_->topological_order()) {
-      Layer layer;
-      layer.node = node;
-      layer.selection = selector.select(*node);
-      if (!layer.selection.chosen) selector.fail(*node, layer.selection);
-      propagate_shapes(*layer.selection.chosen, *node);
-      layers_.push_back(std::move(layer));
-      // Prepared after selection so a failing node leaves earlier states to the destructor below.
-      layers_.back().state = create_state(*layers_.back().selection.chosen, *node);
+    : Engine(build_engine_plan(std::move(graph), registry, config), options) {}
+
+Engine::Engine(EnginePlan plan, EngineOptions options) : plan_(std::move(plan)), options_(options) {
+  std::unordered_map<const Value*, int> index;
+  const auto& values = plan_.graph->values();
+  for (size_t i = 0; i < values.size(); ++i) index[values[i].get()] = static_cast<int>(i);
+  for (size_t i = 0; i < values.size(); ++i) value_index_[values[i].get()] = i;
+  consumer_count_.assign(values.size(), 0);
+  for (const Layer& layer : plan_.layers) {
+    LayerValues io;
+    for (const Value* v : layer.node->inputs) {
+      io.inputs.push_back(v ? index.at(v) : -1);
+      if (v) ++consumer_count_[static_cast<size_t>(index.at(v))];
     }
-  } catch (...) {
-    for (Layer& l : layers_)
-      if (l.state) l.selection.chosen->desc->destroy(l.state);
-    throw;
+    for (const Value* v : layer.node->outputs) io.outputs.push_back(v ? index.at(v) : -1);
+    layer_values_.push_back(std::move(io));
   }
+  if (plan_.slots.size() != values.size()) plan_.slots.resize(values.size());
+  validate_schedule(plan_.schedule, static_cast<int>(plan_.layers.size()));
 }
 
-Engine::~Engine() {
-  for (Layer& l : layers_)
-    if (l.state) l.selection.chosen->desc->destroy(l.state);
+Engine::~Engine() { destroy_states(plan_.layers); }
+
+void destroy_states(std::vector<Layer>& layers) {
+  for (Layer& l : layers)
+    if (l.state) {
+      l.selection.chosen->desc->destroy(l.state);
+      l.state = nullptr;
+    }
 }
 
 void Engine::check_inputs(const std::map<std::string, Tensor>& inputs) const {
-  for (const auto& [name, tensor] : inputs) {
-    (void)tensor;
+  const Graph& graph = *plan_.graph;
+  for (const auto& entry : inputs) {
     bool known = false;
-    for (const Value* v : graph_->inputs()) known = known || v->name == name;
+    for (const Value* v : graph.inputs()) known = known || v->name == entry.first;
     if (!known) {
       std::string names;
-      for (const Value* v : graph_->inputs()) names += (names.empty() ? "" : ", ") + v->name;
-      throw Error("input '" + name + "' is not an input of the model (its inputs: " + names + ")");
+      for (const Value* v : graph.inputs()) names += (names.empty() ? "" : ", ") + v->name;
+      throw Error("input '" + entry.first + "' is not an input of the model (its inputs: " + names + ")");
     }
   }
-  for (const Value* v : graph_->inputs()) {
+  for (const Value* v : graph.inputs()) {
     auto it = inputs.find(v->name);
     if (it == inputs.end()) throw Error("missing input '" + v->name + "' (" + v->describe() + ")");
     const Tensor& t = it->second;
@@ -76,113 +172,54 @@ void Engine::check_inputs(const std::map<std::string, Tensor>& inputs) const {
       fits = fits && static_cast<size_t>(t.rank()) == v->dims.size();
       for (size_t i = 0; fits && i < v->dims.size(); ++i) fits = v->dims[i] < 0 || v->dims[i] == t.dims()[i];
     }
-    if (!fits)
-      throw Error("input '" + v->name + "': the model expects " + v->describe() + ", got " + t.describe());
+    if (!fits) throw Error("input '" + v->name + "': the model expects " + v->describe() + ", got " + t.describe());
+    auto range = plan_.profile.find(v->name);
+    if (range != plan_.profile.end() && !inside(range->second, t.dims()))
+      throw Error("input '" + v->name + "': shape " + format_dims(t.dims()) + " is outside the profile the plan was " +
+                  "built for (" + describe_range(range->second) + "); rebuild with a wider 'profile:'");
   }
+}
+
+std::unique_ptr<Engine::RunContext> Engine::acquire_context() const {
+  {
+    std::lock_guard<std::mutex> lock(contexts_mutex_);
+    if (!idle_contexts_.empty()) {
+      std::unique_ptr<RunContext> context = std::move(idle_contexts_.back());
+      idle_contexts_.pop_back();
+      return context;
+    }
+  }
+  auto context = std::make_unique<RunContext>();
+  context->arena = allocate_arena(plan_.arena_bytes);
+  context->workspaces.resize(static_cast<size_t>(std::max(1, plan_.schedule.num_streams)));
+  return context;
+}
+
+void Engine::release_context(std::unique_ptr<RunContext> context) const {
+  std::lock_guard<std::mutex> lock(contexts_mutex_);
+  idle_contexts_.push_back(std::move(context));
 }
 
 std::map<std::string, Tensor> Engine::run(const std::map<std::string, Tensor>& inputs) const {
   check_inputs(inputs);
-  const std::unordered_set<const Value*> graph_outputs(graph_->outputs().begin(), graph_->outputs().end());
-  std::unordered_map<const Value*, Tensor> live;
-  std::unordered_map<const Value*, size_t> uses_left;
-  for (const auto& v : graph_->values()) {
-    if (v->constant) live[v.get()] = *v->constant;
-    uses_left[v.get()] = v->consumers.size();
-  }
-  for (const Value* v : graph_->inputs()) live[v] = inputs.at(v->name);
-
-  for (const Layer& layer : layers_) {
-    const Node& node = *layer.node;
-    const KernelEntry& kernel = *layer.selection.chosen;
-    std::vector<kiln_tensor> in_views;
-    std::vector<kiln_value_info> in_infos;
-    for (const Value* v : node.inputs) {
-      kiln_tensor t{};
-      t.struct_size = sizeof t;
-      kiln_value_info info = describe_value(v);
-      if (v) {
-        auto it = live.find(v);
-        if (it == live.end()) throw Error(node.label() + ": input '" + v->name + "' has no value at run time");
-        t = it->second.view();
-        info.dtype = t.dtype;
-        info.rank = t.rank;
-        info.dims = t.dims;
-        info.data = t.data;
-      }
-      in_views.push_back(t);
-      in_infos.push_back(info);
-    }
-
-    // Output shapes for these actual inputs.
-    std::vector<Tensor> outs(node.outputs.size());
-    const InferredOutputs inferred = kernel.desc->infer ? infer_outputs(kernel, node, in_infos) : InferredOutputs{};
-    for (size_t i = 0; i < node.outputs.size(); ++i) {
-      const Value* out = node.outputs[i];
-      if (!out) continue;
-      DataType dtype = out->dtype;
-      std::vector<int64_t> dims = out->dims;
-      bool known = out->shape_known();
-      if (!inferred.empty() && inferred[i].set) {
-        dtype = inferred[i].dtype;
-        dims = inferred[i].dims;
-        known = inferred[i].has_rank;
-        for (int64_t d : dims) known = known && d >= 0;
-      }
-      if (!known || dtype == KILN_DTYPE_UNDEFINED)
-        throw Error(node.label() + ": the shape of output '" + out->name + "' is unknown at run time (" +
-                    kernel_label(kernel) + " gave none)");
-      outs[i] = Tensor(dtype, dims);
-      if (options_.poison_outputs) std::memset(outs[i].data(), 0xFF, outs[i].bytes());
-    }
-
-    std::vector<kiln_tensor> out_views;
-    for (const Tensor& t : outs) {
-      kiln_tensor v = t.view();
-      if (t.empty()) {
-        v = kiln_tensor{};
-        v.struct_size = sizeof v;
-      }
-      out_views.push_back(v);
-    }
-    kiln_exec_ctx ctx{};
-    ctx.struct_size = sizeof ctx;
-    ctx.num_inputs = static_cast<int32_t>(in_views.size());
-    ctx.inputs = in_views.data();
-    ctx.num_outputs = static_cast<int32_t>(out_views.size());
-    ctx.outputs = out_views.data();
-
-    std::vector<uint8_t> workspace;
-    if (kernel.desc->workspace_size) {
-      size_t bytes = 0;
-      if (kernel.desc->workspace_size(layer.state, &ctx, &bytes) != KILN_OK)
-        throw Error(node.label() + ": " + kernel_label(kernel) + " failed to size its workspace: " +
-                    take_plugin_error());
-      workspace.resize(bytes + 64);
-      const uintptr_t base = reinterpret_cast<uintptr_t>(workspace.data());
-      ctx.workspace = bytes ? workspace.data() + ((64 - base % 64) % 64) : nullptr;
-      ctx.workspace_bytes = bytes;
-    }
-    const kiln_status status = kernel.desc->execute(layer.state, &ctx);
-    if (status != KILN_OK) {
-      const std::string message = node.label() + ": " + kernel_label(kernel) + " failed: " + take_plugin_error();
-      if (status == KILN_ERROR_UNSUPPORTED) throw Unsupported(message);
-      throw Error(message);
-    }
-
-    for (size_t i = 0; i < node.outputs.size(); ++i)
-      if (node.outputs[i]) live[node.outputs[i]] = std::move(outs[i]);
-    // Release inputs no later node needs (graph outputs stay).
-    for (const Value* v : node.inputs)
-      if (v && --uses_left[v] == 0 && !graph_outputs.count(v) && !v->constant) live.erase(v);
-  }
-
+  std::unique_ptr<RunContext> context = acquire_context();
   std::map<std::string, Tensor> results;
-  for (const Value* v : graph_->outputs()) {
-    auto it = live.find(v);
-    if (it == live.end()) throw Error("graph output '" + v->name + "' was never computed");
-    results[v->name] = it->second;
+  {
+    Run run(*this, *context);
+    for (const Value* v : plan_.graph->inputs()) run.set_input(value_index_.at(v), inputs.at(v->name));
+    try {
+      run_streams(plan_.schedule, [&](int layer) { run.run_layer(layer); }, context->pool);
+    } catch (...) {
+      release_context(std::move(context));
+      throw;
+    }
+    for (const Value* v : plan_.graph->outputs()) {
+      const Tensor& t = run.tensor(value_index_.at(v));
+      if (t.empty()) throw Error("graph output '" + v->name + "' was never computed");
+      results[v->name] = t;
+    }
   }
+  release_context(std::move(context));
   return results;
 }
 

@@ -1,19 +1,19 @@
-// An engine: a graph whose every node has a chosen kernel and a prepared kernel state, ready to run.
-// Running executes the nodes in topological order on host tensors; each node's output shapes come from its
-// kernel's shape function with the actual inputs, so data-dependent shapes (Shape -> ... -> Reshape) work.
+// An engine runs an EnginePlan: each layer's prepared kernel in schedule order, on one stream or several
+// (worker threads on the CPU), with intermediates in one reused arena. Each node's output shapes come from its
+// kernel's shape function applied to the actual inputs, so data-dependent shapes (Shape -> ... -> Reshape) and
+// every batch size inside the plan's profile work.
 #ifndef KILN_CORE_ENGINE_HPP
 #define KILN_CORE_ENGINE_HPP
 
-#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
-#include "config/build_config.hpp"
-#include "ir/graph.hpp"
 #include "plugin/plugin_registry.hpp"
-#include "select/kernel_selector.hpp"
+#include "runtime/engine_plan.hpp"
 
 namespace kiln {
 
@@ -23,35 +23,46 @@ struct EngineOptions {
   bool poison_outputs = false;
 };
 
-struct Layer {
-  Node* node = nullptr;
-  Selection selection;  // the chosen kernel, and why the others were declined
-  void* state = nullptr;
-};
-
 class Engine {
  public:
-  // Selects kernels, propagates shapes and prepares every node. Throws kiln::Unsupported when no kernel can
-  // run a node, kiln::Error for anything else.
+  // Builds the model with the config's passes (see core/builder/builder.hpp) and runs the result.
+  // Throws kiln::Unsupported when no kernel can run a node, kiln::Error for anything else.
   Engine(std::unique_ptr<Graph> graph, const PluginRegistry& registry, const BuildConfig& config,
          EngineOptions options = {});
+  // Runs a plan the builder made or a plan file gave; takes ownership of its kernel states.
+  explicit Engine(EnginePlan plan, EngineOptions options = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Runs once. Inputs by graph input name; checks names, dtypes and shapes against the model.
+  // Runs once. Inputs by graph input name; checks names, dtypes and shapes against the model and its profile.
+  // Safe to call from several threads at once: each call takes its own arena.
   std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs) const;
 
-  const Graph& graph() const { return *graph_; }
-  const std::vector<Layer>& layers() const { return layers_; }
+  const Graph& graph() const { return *plan_.graph; }
+  const std::vector<Layer>& layers() const { return plan_.layers; }
+  const EnginePlan& plan() const { return plan_; }
 
  private:
-  void check_inputs(const std::map<std::string, Tensor>& inputs) const;
+  struct RunContext;   // one run's arena, workspaces and threads; reused by later runs
+  struct LayerValues;  // a layer's input and output value indices
+  class Run;           // the state of one call to run()
 
-  std::unique_ptr<Graph> graph_;
+  void check_inputs(const std::map<std::string, Tensor>& inputs) const;
+  std::unique_ptr<RunContext> acquire_context() const;
+  void release_context(std::unique_ptr<RunContext> context) const;
+
+  EnginePlan plan_;
   EngineOptions options_;
-  std::vector<Layer> layers_;  // in execution order
+  std::vector<LayerValues> layer_values_;
+  std::vector<int> consumer_count_;  // by value index: how many layer inputs read it
+  std::unordered_map<const Value*, size_t> value_index_;  // position in graph().values()
+  mutable std::mutex contexts_mutex_;
+  mutable std::vector<std::unique_ptr<RunContext>> idle_contexts_;
 };
+
+// Releases every prepared state of `layers` (the builder's error paths; Engine does it for its own).
+void destroy_states(std::vector<Layer>& layers);
 
 }  // namespace kiln
 

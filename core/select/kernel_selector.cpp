@@ -4,6 +4,7 @@
 
 #include "ir/dtype.hpp"
 #include "plugin/host_api.hpp"
+#include "select/pattern_steps.hpp"
 #include "util/error.hpp"
 
 namespace kiln {
@@ -71,8 +72,13 @@ const KernelPreference* KernelSelector::preference_for(const Node& node) const {
 }
 
 std::string KernelSelector::mismatch(const kiln_kernel_desc& k, const Node& node) const {
-  if (k.pattern_length > 0) return "is a fused-pattern kernel";
+  // A fused node (one with pattern steps) runs only on a fused-pattern kernel whose steps its nodes fit, and
+  // a plain node only on a plain kernel.
+  const bool fused_node = !node.pattern.empty();
+  if (k.pattern_length > 0 && !fused_node) return "is a fused-pattern kernel";
+  if (k.pattern_length == 0 && fused_node) return "is not a fused-pattern kernel";
   if (k.op_type != node.op_type || k.domain != node.domain) return "implements " + op_label(k.domain, k.op_type);
+  if (fused_node && !steps_fit_pattern(k, node.pattern)) return "fuses another pattern: " + describe_pattern(k);
   if (node.opset < k.opset_min || node.opset > k.opset_max)
     return "implements opsets " + std::to_string(k.opset_min) + "-" + std::to_string(k.opset_max) +
            ", the model uses " + std::to_string(node.opset);

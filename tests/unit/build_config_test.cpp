@@ -118,7 +118,7 @@ TEST(BuildConfigErrors, UnknownKeySuggestsTheNearestKnownOne) {
             "cfg/model.yaml:2:1: unknown key 'plugin' — did you mean 'plugins'?");
   EXPECT_EQ(error_of("plugins: [a]\n  \nPrecision: [fp32]\n"),
             "cfg/model.yaml:3:1: unknown key 'Precision' — did you mean 'precisions'?");
-  EXPECT_EQ(error_of("plugins: [a]\nstreams: 2\n"), "cfg/model.yaml:2:1: unknown key 'streams'");  // no near key
+  EXPECT_EQ(error_of("plugins: [a]\nthreads: 2\n"), "cfg/model.yaml:2:1: unknown key 'threads'");  // no near key
 }
 
 TEST(BuildConfigErrors, WrongTypes) {
@@ -220,6 +220,46 @@ TEST(BuildConfigErrors, CorruptedConfigsFailCleanly) {
 }
 
 // --- Kernel-name patterns
+
+// --- Builder keys: optimize, streams, profile
+
+TEST(BuildConfig, ReadsBuilderKeys) {
+  const BuildConfig config = parse_build_config(
+      "plugins: [p]\n"
+      "optimize: {constant_folding: false, fusion: false}\n"
+      "streams: 4\n"
+      "profile:\n"
+      "  input: {min: [1, 3, 224, 224], opt: [8, 3, 224, 224], max: [32, 3, 224, 224]}\n"
+      "  mask: {min: [1, 7], max: [2, 9]}\n",
+      kFile);
+  EXPECT_FALSE(config.optimize.constant_folding);
+  EXPECT_FALSE(config.optimize.fusion);
+  EXPECT_TRUE(config.optimize.dead_code);
+  EXPECT_TRUE(config.optimize.horizontal_fusion);
+  EXPECT_EQ(config.streams, 4);
+  ASSERT_EQ(config.profile.size(), 2u);
+  EXPECT_EQ(config.profile.at("input").opt, (std::vector<int64_t>{8, 3, 224, 224}));
+  EXPECT_EQ(config.profile.at("mask").opt, config.profile.at("mask").max);  // opt defaults to max
+  EXPECT_EQ(config.profile.at("input").where.line, 5);
+}
+
+TEST(BuildConfigErrors, BuilderKeysAreChecked) {
+  EXPECT_EQ(error_of("plugins: [p]\noptimize: {constant_foldin: false}\n"),
+            std::string(kFile) + ":2:12: unknown key 'constant_foldin' in 'optimize' — did you mean 'constant_folding'?");
+  EXPECT_EQ(error_of("plugins: [p]\noptimize: {fusion: maybe}\n"),
+            std::string(kFile) + ":2:20: 'optimize.fusion' must be true or false, not 'maybe'");
+  EXPECT_EQ(error_of("plugins: [p]\nstreams: 0\n"),
+            std::string(kFile) + ":2:10: 'streams' must be between 1 and 64, not 0");
+  EXPECT_EQ(error_of("plugins: [p]\nstreams: two\n"),
+            std::string(kFile) + ":2:10: 'streams' must be a whole number, not 'two'");
+  EXPECT_NE(error_of("plugins: [p]\nprofile: {x: {min: [1, 3], max: [2]}}\n").find("same rank"), std::string::npos);
+  EXPECT_NE(error_of("plugins: [p]\nprofile: {x: {min: [4], opt: [2], max: [8]}}\n").find("min <= opt <= max"),
+            std::string::npos);
+  EXPECT_NE(error_of("plugins: [p]\nprofile: {x: {min: [1]}}\n").find("needs both 'min' and 'max'"),
+            std::string::npos);
+  EXPECT_NE(error_of("plugins: [p]\nprofile: {x: {min: [-1], max: [2]}}\n").find("between 0 and"),
+            std::string::npos);
+}
 
 TEST(KernelNameMatches, Globs) {
   EXPECT_TRUE(kernel_name_matches("kiln.cpu_ref.Conv", "kiln.cpu_ref.Conv"));

@@ -76,7 +76,8 @@ TEST(PluginLoader, OtherAbiMajorVersionIsRefusedNamingBothVersions) {
   const std::string message = error_of([&] { registry.load(path); });
   EXPECT_NE(message.find(path), std::string::npos) << message;
   EXPECT_NE(message.find("ABI 2.0"), std::string::npos) << message;
-  EXPECT_NE(message.find("ABI 1.0"), std::string::npos) << message;
+  const std::string ours = "ABI " + std::to_string(KILN_ABI_VERSION_MAJOR) + "." + std::to_string(KILN_ABI_VERSION_MINOR);
+  EXPECT_NE(message.find(ours), std::string::npos) << message;
   EXPECT_TRUE(registry.libraries().empty());
 }
 

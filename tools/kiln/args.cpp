@@ -34,7 +34,8 @@ Args parse(int argc, char** argv, int first, const std::vector<std::string>& val
            const std::vector<std::string>& switches) {
   Args args;
   for (int i = first; i < argc; ++i) {
-    const std::string arg = argv[i];
+    std::string arg = argv[i];
+    if (arg == "-o") arg = "--output";  // the one short option: `kiln build m.onnx -o m.plan`
     if (arg.rfind("--", 0) != 0) {
       args.positional.push_back(arg);
       continue;

@@ -25,6 +25,8 @@ Args parse(int argc, char** argv, int first, const std::vector<std::string>& val
            const std::vector<std::string>& switches);
 
 int run_command(const Args& args);
+int build_command(const Args& args);
+int inspect_command(const Args& args);
 int plugins_command(const Args& args);
 
 }  // namespace kiln::cli

@@ -1,4 +1,4 @@
-// kiln: run ONNX models through operator plugins. Subcommands: run, plugins.
+// kiln: build and run ONNX models through operator plugins. Subcommands: build, run, inspect, plugins, version.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -14,12 +14,19 @@ const char* kUsage =
     "usage: kiln <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run MODEL.onnx --config CFG.yaml [--input NAME=FILE.npy]... [--output-dir DIR]\n"
+    "  build MODEL.onnx --config CFG.yaml -o MODEL.plan\n"
+    "      Imports the model, optimizes the graph (the config's passes), selects and prepares a kernel per\n"
+    "      layer, schedules streams, plans memory and writes a plan file, printing a line per stage and a\n"
+    "      summary (layers before/after, fusions, arena vs naive bytes, build time).\n"
+    "  run MODEL.onnx --config CFG.yaml | MODEL.plan  [--input NAME=FILE.npy]... [--output-dir DIR]\n"
     "                 [--iterations N] [--warmup N] [--seed N] [--verbose]\n"
-    "      Imports the model, selects a kernel for every node from the config's plugins, runs it and prints\n"
-    "      each output's summary and the latency (median/min/max over --iterations runs). Inputs not given\n"
-    "      are drawn at random from --seed. --verbose shows the kernel chosen for each node and why the\n"
-    "      others were declined.\n"
+    "      Builds the model (or loads the plan and only the plugins it names), runs it and prints each\n"
+    "      output's summary and the latency (median/min/max over --iterations runs). Inputs not given are\n"
+    "      drawn at random from --seed. --verbose shows the build stages, the kernel chosen for each node and\n"
+    "      why the others were declined.\n"
+    "  inspect MODEL.plan [--format text|json|dot]\n"
+    "      Shows every layer (kernel, plugin and version, precision, layout, shapes, stream) and every\n"
+    "      tensor's arena offset and size; json for tools, dot for Graphviz.\n"
     "  plugins [--config CFG.yaml | --plugin LIB.so ...]\n"
     "      Lists every loaded plugin library (path, name, version, ABI) and every kernel it offers. Without\n"
     "      options, loads every library in the plugin search path.\n"
@@ -38,6 +45,9 @@ int main(int argc, char** argv) {
       return kiln::cli::run_command(kiln::cli::parse(argc, argv, 2,
                                                      {"config", "input", "output-dir", "iterations", "warmup", "seed"},
                                                      {"verbose"}));
+    if (command == "build")
+      return kiln::cli::build_command(kiln::cli::parse(argc, argv, 2, {"config", "output"}, {}));
+    if (command == "inspect") return kiln::cli::inspect_command(kiln::cli::parse(argc, argv, 2, {"format"}, {}));
     if (command == "plugins")
       return kiln::cli::plugins_command(kiln::cli::parse(argc, argv, 2, {"config", "plugin"}, {}));
     if (command == "version" || command == "--version") {

@@ -1,4 +1,4 @@
-// kiln run: import, select, run, summarise, time.
+// kiln run: build the model (or load a plan), run, summarise, time.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -87,22 +87,31 @@ void print_selection(const Engine& engine) {
   }
 }
 
+// The engine for a plan file (its own plugins) or for an ONNX model built with --config.
+std::unique_ptr<Engine> open_engine(const Args& args, PluginRegistry& registry) {
+  const std::string& model = args.positional[0];
+  if (is_plan_file(model)) return load_plan_engine(model, registry);
+  const std::string config_path = args.option("config");
+  if (config_path.empty()) throw Error("run needs --config CFG.yaml for an ONNX model (the default is configs/cpu.yaml)");
+  const BuildConfig config = load_build_config(config_path);
+  BuildProgress progress;
+  if (args.flag("verbose")) progress = [](const std::string& line) { std::printf("build  %s\n", line.c_str()); };
+  return load_engine(model, config, registry, {}, nullptr, progress);
+}
+
 }  // namespace
 
 int run_command(const Args& args) {
-  if (args.positional.size() != 1) throw Error("run expects one model file (see kiln --help)");
-  const std::string config_path = args.option("config");
-  if (config_path.empty()) throw Error("run needs --config CFG.yaml (the default is configs/cpu.yaml)");
+  if (args.positional.size() != 1) throw Error("run expects one model or plan file (see kiln --help)");
   const int iterations = args.integer("iterations", 10);
   const int warmup = args.integer("warmup", 1);
   if (iterations < 1 || warmup < 0) throw Error("--iterations must be >= 1 and --warmup >= 0");
 
-  const BuildConfig config = load_build_config(config_path);
   PluginRegistry registry;
   const auto t0 = std::chrono::steady_clock::now();
-  const std::unique_ptr<Engine> engine = load_engine(args.positional[0], config, registry);
+  const std::unique_ptr<Engine> engine = open_engine(args, registry);
   const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("model  %s: %zu nodes, loaded in %.1f ms (plugins: %s)\n", args.positional[0].c_str(),
+  std::printf("model  %s: %zu layers, loaded in %.1f ms (plugins: %s)\n", args.positional[0].c_str(),
               engine->layers().size(), load_ms, registry.describe_libraries().c_str());
   if (args.flag("verbose")) print_selection(*engine);
 

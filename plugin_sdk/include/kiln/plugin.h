@@ -14,6 +14,8 @@
  *
  * History:
  *   1.0  first release: plugin entry, host API, kernel descriptor, fused patterns, prepared-state serialization.
+ *   1.1  kernel flags KILN_KERNEL_IDENTITY, KILN_KERNEL_NO_FOLD and KILN_KERNEL_SHAPE_ONLY; a pattern step's op_type may list
+ *        alternatives separated by '|' ("Relu|Clip|Sigmoid").
  */
 #ifndef KILN_PLUGIN_H
 #define KILN_PLUGIN_H
@@ -26,7 +28,7 @@ extern "C" {
 #endif
 
 #define KILN_ABI_VERSION_MAJOR 1
-#define KILN_ABI_VERSION_MINOR 0
+#define KILN_ABI_VERSION_MINOR 1
 #define KILN_MAKE_ABI_VERSION(major, minor) ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define KILN_ABI_VERSION KILN_MAKE_ABI_VERSION(KILN_ABI_VERSION_MAJOR, KILN_ABI_VERSION_MINOR)
 #define KILN_ABI_MAJOR(version) ((uint32_t)(version) >> 16)
@@ -211,7 +213,7 @@ typedef struct kiln_io_spec {
  * then hands it to `create`. */
 typedef struct kiln_pattern_step {
   const char* domain; /* "" for ai.onnx */
-  const char* op_type;
+  const char* op_type; /* from 1.1, may list alternatives: "Relu|Clip|Sigmoid" */
   int32_t chained_input;
   uint32_t flags; /* KILN_PATTERN_* */
 } kiln_pattern_step;
@@ -220,6 +222,11 @@ typedef struct kiln_pattern_step {
 /* Kernel flags. */
 #define KILN_KERNEL_STRIDED_OUTPUT 1u /* execute honours kiln_tensor.strides on its outputs */
 #define KILN_KERNEL_INPLACE_0 2u      /* output 0 may share memory with input 0 */
+#define KILN_KERNEL_IDENTITY 4u       /* (1.1) for a node its check accepts, output 0 equals input 0 (Identity,
+                                         inference-mode Dropout): the builder removes the node */
+#define KILN_KERNEL_NO_FOLD 8u        /* (1.1) never constant-fold (random or stateful ops) */
+#define KILN_KERNEL_SHAPE_ONLY 16u    /* (1.1) outputs depend on the inputs' shapes, never their data (Shape,
+                                         Size): the builder folds the node once its input shapes are fixed */
 
 /* A kernel: one implementation of one op (or one fused pattern) on one device.
  * Hooks marked (optional) may be NULL. Every hook reports failure by status + set_error and never throws. */

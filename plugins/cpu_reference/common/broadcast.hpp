@@ -90,14 +90,19 @@ struct BroadcastPlan {
   int64_t total = 0;
 };
 
-// Fails unless `in` broadcasts to `out` (reading past an input must be impossible, whatever shapes arrive).
-inline void require_broadcastable(const std::vector<int64_t>& in, const std::vector<int64_t>& out) {
+// Whether `in` broadcasts to `out` without changing it; unknown dims (-1, at build time) are taken to fit.
+inline bool broadcasts_to(const std::vector<int64_t>& in, const std::vector<int64_t>& out) {
   bool ok = in.size() <= out.size();
   for (size_t k = 0; ok && k < in.size(); ++k) {
-    const int64_t d = in[in.size() - 1 - k];
-    ok = d == 1 || d == out[out.size() - 1 - k];
+    const int64_t d = in[in.size() - 1 - k], o = out[out.size() - 1 - k];
+    ok = d == 1 || d == o || d < 0 || o < 0;
   }
-  if (!ok) fail_invalid("shape " + dims_text(in) + " does not broadcast to " + dims_text(out));
+  return ok;
+}
+
+// Fails unless `in` broadcasts to `out` (reading past an input must be impossible, whatever shapes arrive).
+inline void require_broadcastable(const std::vector<int64_t>& in, const std::vector<int64_t>& out) {
+  if (!broadcasts_to(in, out)) fail_invalid("shape " + dims_text(in) + " does not broadcast to " + dims_text(out));
 }
 
 template <size_t N>

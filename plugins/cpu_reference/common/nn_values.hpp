@@ -24,14 +24,22 @@ template <class To, class From> To value_cast(From v) {
   return static_cast<To>(v);
 }
 
-template <class C> std::vector<C> values_as(const Tensor& t, const char* op) {
-  std::vector<C> out(static_cast<size_t>(t.numel()));
-  NumericTypes::dispatch(t.dtype(), op, [&](auto tag) {
+template <class C> std::vector<C> values_as(kiln_dtype dtype, const void* data, int64_t count, const char* op) {
+  std::vector<C> out(static_cast<size_t>(count));
+  NumericTypes::dispatch(dtype, op, [&](auto tag) {
     using T = decltype(tag);
-    const T* p = t.data<T>();
+    const T* p = static_cast<const T*>(data);
     for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<C>(static_cast<compute_type_t<T>>(p[i]));
   });
   return out;
+}
+template <class C> std::vector<C> values_as(const Tensor& t, const char* op) {
+  return values_as<C>(t.dtype(), t.raw(), t.numel(), op);
+}
+// A constant value's contents as the graph knows them at build time (weights a kernel packs in create).
+template <class C> std::vector<C> values_as(const ValueInfo& v, const char* op) {
+  if (!v.data || !v.shape_known()) fail_invalid(std::string(op) + ": '" + v.name + "' must be a constant");
+  return values_as<C>(v.dtype, v.data, v.numel(), op);
 }
 
 // Writes `values` (compute type C) into tensor `t` of storage type T.

@@ -1,36 +1,11 @@
-// Activation functions: y = f(x) elementwise, parameters from attributes.
+// Activation functions: y = f(x) elementwise, parameters from attributes. Those the fused kernels also apply
+// (Relu, LeakyRelu, Elu, Sigmoid, HardSigmoid, HardSwish, Tanh, Gelu) are defined in common/activation.hpp.
 #include <cmath>
 
-#include "common/elementwise.hpp"
+#include "common/activation.hpp"
 
 namespace kiln::cpu_ref {
 namespace {
-
-struct Relu {
-  static constexpr const char* kName = "Relu";
-  static constexpr int kSince = 6;
-  using Types = SignedTypes;
-  explicit Relu(const Node&) {}
-  template <class C> C operator()(C x) const { return x > C(0) ? x : C(0); }
-};
-
-struct LeakyRelu {
-  static constexpr const char* kName = "LeakyRelu";
-  static constexpr int kSince = 6;
-  using Types = FloatTypes;
-  explicit LeakyRelu(const Node& n) : alpha(n.attr_float("alpha", 0.01f)) {}
-  template <class C> C operator()(C x) const { return x < 0 ? C(alpha) * x : x; }
-  float alpha;
-};
-
-struct Elu {
-  static constexpr const char* kName = "Elu";
-  static constexpr int kSince = 6;
-  using Types = FloatTypes;
-  explicit Elu(const Node& n) : alpha(n.attr_float("alpha", 1.0f)) {}
-  template <class C> C operator()(C x) const { return x < 0 ? C(alpha) * (std::exp(x) - C(1)) : x; }
-  float alpha;
-};
 
 struct Selu {
   static constexpr const char* kName = "Selu";
@@ -51,34 +26,6 @@ struct Celu {
     return std::max(C(0), x) + std::min(C(0), C(alpha) * (std::exp(x / C(alpha)) - C(1)));
   }
   float alpha;
-};
-
-struct Sigmoid {
-  static constexpr const char* kName = "Sigmoid";
-  static constexpr int kSince = 6;
-  using Types = FloatTypes;
-  explicit Sigmoid(const Node&) {}
-  // Written to avoid exp overflow for large |x|.
-  template <class C> C operator()(C x) const {
-    return x >= 0 ? C(1) / (C(1) + std::exp(-x)) : std::exp(x) / (C(1) + std::exp(x));
-  }
-};
-
-struct HardSigmoid {
-  static constexpr const char* kName = "HardSigmoid";
-  static constexpr int kSince = 6;
-  using Types = FloatTypes;
-  explicit HardSigmoid(const Node& n) : alpha(n.attr_float("alpha", 0.2f)), beta(n.attr_float("beta", 0.5f)) {}
-  template <class C> C operator()(C x) const { return std::max(C(0), std::min(C(1), C(alpha) * x + C(beta))); }
-  float alpha, beta;
-};
-
-struct HardSwish {
-  static constexpr const char* kName = "HardSwish";
-  static constexpr int kSince = 14;
-  using Types = FloatTypes;
-  explicit HardSwish(const Node&) {}
-  template <class C> C operator()(C x) const { return x * std::max(C(0), std::min(C(1), x / C(6) + C(0.5))); }
 };
 
 struct Softplus {
@@ -106,36 +53,12 @@ struct ThresholdedRelu {
   float alpha;
 };
 
-struct Tanh {
-  static constexpr const char* kName = "Tanh";
-  static constexpr int kSince = 6;
-  using Types = FloatTypes;
-  explicit Tanh(const Node&) {}
-  template <class C> C operator()(C x) const { return std::tanh(x); }
-};
-
 struct Mish {
   static constexpr const char* kName = "Mish";
   static constexpr int kSince = 18;
   using Types = FloatTypes;
   explicit Mish(const Node&) {}
   template <class C> C operator()(C x) const { return x * std::tanh(x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x))); }
-};
-
-struct Gelu {
-  static constexpr const char* kName = "Gelu";
-  static constexpr int kSince = 20;
-  using Types = FloatTypes;
-  explicit Gelu(const Node& n) : tanh_approximation(n.attr_string("approximate", "none") == "tanh") {
-    const std::string mode = n.attr_string("approximate", "none");
-    if (mode != "none" && mode != "tanh") fail_invalid("Gelu: approximate must be 'none' or 'tanh', got '" + mode + "'");
-  }
-  template <class C> C operator()(C x) const {
-    if (tanh_approximation)
-      return C(0.5) * x * (C(1) + std::tanh(C(0.7978845608028654) * (x + C(0.044715) * x * x * x)));
-    return C(0.5) * x * (C(1) + std::erf(x * C(0.7071067811865476)));
-  }
-  bool tanh_approximation;
 };
 
 struct Shrink {

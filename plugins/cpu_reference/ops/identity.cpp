@@ -26,6 +26,7 @@ struct Identity {
     KernelSpec s;
     s.name = "kiln.cpu_ref.Identity";
     s.op_type = "Identity";
+    s.flags = KILN_KERNEL_IDENTITY;  // the builder removes the node
     s.inputs = {io(kEveryDtype)};
     s.outputs = s.inputs;
     return s;
@@ -41,6 +42,7 @@ struct Dropout {
     s.name = "kiln.cpu_ref.Dropout";
     s.op_type = "Dropout";
     s.opset_min = 7;
+    s.flags = KILN_KERNEL_IDENTITY;  // for nodes check accepts (inference mode); the builder removes them
     const uint64_t data = FloatTypes::mask | KILN_DTYPE_BIT(KILN_DTYPE_BFLOAT16), boolean = KILN_DTYPE_BIT(KILN_DTYPE_BOOL);
     s.inputs = {io(data), io(data, KILN_IO_OPTIONAL), io(boolean, KILN_IO_OPTIONAL)};  // ratio: bfloat16 from opset 22
     s.outputs = {io(data), io(data | boolean, KILN_IO_OPTIONAL)};

@@ -13,6 +13,7 @@ struct Shape {
     KernelSpec s;
     s.name = "kiln.cpu_ref.Shape";
     s.op_type = "Shape";
+    s.flags = KILN_KERNEL_SHAPE_ONLY;  // lets the builder fold exported Shape -> Gather -> Reshape chains
     s.inputs = {io(kAnyType)};
     s.outputs = {io(KILN_DTYPE_BIT(KILN_DTYPE_INT64))};
     return s;
@@ -43,6 +44,7 @@ struct Size {
     KernelSpec s = Shape::spec();
     s.name = "kiln.cpu_ref.Size";
     s.op_type = "Size";
+    s.flags = KILN_KERNEL_SHAPE_ONLY;
     return s;
   }
   explicit Size(const Node&) {}

@@ -1,0 +1,168 @@
+#include "builder/builder.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <unordered_map>
+
+#include "builder/input_profile.hpp"
+#include "builder/value_bounds.hpp"
+#include "memory/memory_planner.hpp"
+#include "passes/pass_manager.hpp"
+#include "plugin/host_api.hpp"
+#include "runtime/engine.hpp"
+#include "runtime/run_node.hpp"
+#include "runtime/shape_inference.hpp"
+#include "schedule/happens_before.hpp"
+#include "schedule/stream_scheduler.hpp"
+#include "util/error.hpp"
+
+namespace kiln {
+
+namespace {
+
+void* create_state(const KernelEntry& kernel, const Node& node) {
+  void* state = nullptr;
+  const kiln_kernel_desc& k = *kernel.desc;
+  if (k.create(k.user_data, host_api(), to_handle(&node), &state) != KILN_OK)
+    throw Error(node.label() + ": " + kernel_label(kernel) + " could not prepare it: " + take_plugin_error());
+  return state;
+}
+
+// One layer per node in topological order, each with its kernel chosen, its output shapes refined by that
+// kernel and its state prepared.
+std::vector<Layer> select_and_prepare(Graph& graph, const KernelSelector& selector) {
+  std::vector<Layer> layers;
+  try {
+    for (Node* node : graph.topological_order()) {
+      Layer layer;
+      layer.node = node;
+      layer.selection = selector.select(*node);
+      if (!layer.selection.chosen) selector.fail(*node, layer.selection);
+      propagate_shapes(*layer.selection.chosen, *node);
+      layers.push_back(std::move(layer));
+      // Prepared after it is in the list, so that a failure leaves every earlier state to the cleanup below.
+      layers.back().state = create_state(*layers.back().selection.chosen, *node);
+    }
+  } catch (...) {
+    destroy_states(layers);
+    throw;
+  }
+  return layers;
+}
+
+// deps[i]: the layers whose outputs layer i reads.
+std::vector<std::vector<int>> layer_dependencies(const std::vector<Layer>& layers) {
+  std::unordered_map<const Node*, int> index;
+  for (size_t i = 0; i < layers.size(); ++i) index[layers[i].node] = static_cast<int>(i);
+  std::vector<std::vector<int>> deps(layers.size());
+  for (size_t i = 0; i < layers.size(); ++i)
+    for (const Value* v : layers[i].node->inputs) {
+      if (!v || !v->producer) continue;
+      const int producer = index.at(v->producer);
+      if (std::find(deps[i].begin(), deps[i].end(), producer) == deps[i].end()) deps[i].push_back(producer);
+    }
+  return deps;
+}
+
+ValueHome home_of(const Value& v) {
+  if (v.constant) return ValueHome::Constant;
+  if (v.is_graph_input) return ValueHome::Caller;
+  return ValueHome::Heap;  // graph outputs stay here; planned intermediates move to the arena
+}
+
+// Places every intermediate whose size is bounded in one arena, reusing bytes between values whose lifetimes
+// never overlap under the schedule.
+void plan_arena(EnginePlan& plan, const std::vector<std::vector<int>>& deps,
+                const std::vector<std::optional<size_t>>& bounds) {
+  const auto& values = plan.graph->values();
+  std::unordered_map<const Node*, int> layer_of;
+  for (size_t i = 0; i < plan.layers.size(); ++i) layer_of[plan.layers[i].node] = static_cast<int>(i);
+  plan.slots.assign(values.size(), ValueSlot{});
+  std::vector<BufferUse> buffers;
+  std::vector<size_t> buffer_value;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const Value& v = *values[i];
+    plan.slots[i].home = home_of(v);
+    if (plan.slots[i].home != ValueHome::Heap || v.is_graph_output || !v.producer || !bounds[i]) continue;
+    BufferUse use;
+    use.bytes = *bounds[i];
+    use.producer = layer_of.at(v.producer);
+    for (const Node* consumer : v.consumers) use.consumers.push_back(layer_of.at(consumer));
+    buffers.push_back(std::move(use));
+    buffer_value.push_back(i);
+  }
+  const MemoryPlan memory = plan_memory(buffers, HappensBefore(deps, plan.schedule));
+  for (size_t b = 0; b < buffers.size(); ++b) {
+    ValueSlot& slot = plan.slots[buffer_value[b]];
+    slot.home = ValueHome::Arena;
+    slot.offset = memory.offsets[b];
+    slot.bytes = buffers[b].bytes;
+  }
+  plan.arena_bytes = memory.arena_bytes;
+  plan.naive_bytes = memory.naive_bytes;
+}
+
+std::string mib(size_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return text;
+}
+
+void fill_report(const EnginePlan& plan, BuildReport& report) {
+  report.layers_after = plan.layers.size();
+  report.arena_bytes = plan.arena_bytes;
+  report.naive_bytes = plan.naive_bytes;
+  report.streams = plan.schedule.num_streams;
+  report.fusions.clear();
+  for (const Layer& layer : plan.layers)
+    if (!layer.node->pattern.empty()) ++report.fusions[layer.node->op_type];
+  report.heap_values = 0;
+  for (size_t i = 0; i < plan.slots.size(); ++i)
+    if (plan.slots[i].home == ValueHome::Heap && !plan.graph->values()[i]->is_graph_output) ++report.heap_values;
+}
+
+}  // namespace
+
+EnginePlan build_engine_plan(std::unique_ptr<Graph> graph, const PluginRegistry& registry, const BuildConfig& config,
+                             BuildReport* report, const BuildProgress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  BuildReport local;
+  BuildReport& r = report ? *report : local;
+  auto say = [&](const std::string& line) {
+    if (progress) progress(line);
+  };
+  r.nodes_before = graph->nodes().size();
+  // The graph's input and output lists are the truth; the flags on values follow them (hand-built graphs).
+  for (Value* v : graph->inputs()) v->is_graph_input = true;
+  for (Value* v : graph->outputs()) v->is_graph_output = true;
+
+  apply_input_profile(*graph, config.profile);
+  const KernelSelector selector(registry, config);
+  r.pass_summaries = run_default_passes(*graph, PassContext{registry, config, selector});
+  for (const std::string& line : r.pass_summaries) say("pass      " + line);
+
+  EnginePlan plan;
+  plan.profile = config.profile;
+  plan.layers = select_and_prepare(*graph, selector);
+  plan.graph = std::move(graph);
+  try {
+    say("kernels   " + std::to_string(plan.layers.size()) + " layers selected and prepared");
+    const std::vector<std::vector<int>> deps = layer_dependencies(plan.layers);
+    plan.schedule = schedule_streams(deps, config.streams);
+    say("schedule  " + std::to_string(plan.schedule.num_streams) + " stream(s), " +
+        std::to_string(plan.schedule.waits.size()) + " cross-stream wait(s)");
+    const auto bounds = value_byte_bounds(*plan.graph, plan.layers, largest_input_shapes(*plan.graph, config.profile));
+    plan_arena(plan, deps, bounds);
+  } catch (...) {
+    destroy_states(plan.layers);
+    throw;
+  }
+  fill_report(plan, r);
+  say("memory    arena " + mib(plan.arena_bytes) + " for intermediates totalling " + mib(plan.naive_bytes) +
+      (r.heap_values ? " (" + std::to_string(r.heap_values) + " data-dependent values on the heap)" : ""));
+  r.build_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return plan;
+}
+
+}  // namespace kiln

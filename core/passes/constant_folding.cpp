@@ -1,0 +1,73 @@
+#include "passes/constant_folding.hpp"
+
+#include <algorithm>
+
+#include "passes/refine_shapes.hpp"
+#include "plugin/kernel_flags.hpp"
+#include "runtime/run_node.hpp"
+
+namespace kiln {
+
+namespace {
+
+bool all_inputs_constant(const Node& node) {
+  return std::all_of(node.inputs.begin(), node.inputs.end(), [](const Value* v) { return !v || v->constant; });
+}
+
+// Folding a node whose outputs nothing reads would only cost time: dead-code elimination drops it.
+bool some_output_used(const Graph& graph, const Node& node) {
+  return std::any_of(node.outputs.begin(), node.outputs.end(), [&](const Value* v) {
+    return v && (!v->consumers.empty() || graph.is_graph_output(v));
+  });
+}
+
+// TODO: exported shape chains (Shape -> Gather -> Concat -> Reshape) do not fold: Shape's input is not a
+// constant, and the ABI cannot say that a kernel reads only its input's shape (not its data), so a node with
+// fully known input shapes cannot be told apart from one that needs the data. A kernel flag such as
+// "KILN_KERNEL_READS_SHAPE_ONLY" (ABI 1.2) would let this pass run such a kernel on an unfilled input buffer.
+bool foldable(const Graph& graph, const Node& node, const KernelEntry& kernel) {
+  return all_inputs_constant(node) && !has_kernel_flag(kernel, KILN_KERNEL_NO_FOLD) && some_output_used(graph, node);
+}
+
+// Runs `node` on its constant inputs; its outputs become constants and it leaves the graph.
+size_t fold(Graph& graph, Node* node, const KernelEntry& kernel) {
+  std::vector<Tensor> inputs;
+  for (const Value* v : node->inputs) inputs.push_back(v ? *v->constant : Tensor{});
+  std::vector<Tensor> outputs = run_node_once(kernel, *node, inputs);
+  size_t constants = 0;
+  for (size_t i = 0; i < node->outputs.size(); ++i) {
+    Value* out = node->outputs[i];
+    if (!out) continue;
+    out->dtype = outputs[i].dtype();
+    out->has_shape = true;
+    out->dims = outputs[i].dims();
+    out->symbols.assign(out->dims.size(), "");
+    out->constant = std::move(outputs[i]);
+    ++constants;
+  }
+  graph.remove_node(node);
+  return constants;
+}
+
+}  // namespace
+
+ConstantFoldingResult fold_constants(Graph& graph, const PassContext& context) {
+  ConstantFoldingResult result;
+  // Topological order, so a chain of foldable nodes folds in one sweep: each sees its producers' constants.
+  for (Node* node : graph.topological_order()) {
+    const KernelEntry* kernel = select_and_refine(context.selector, *node);
+    if (!kernel || !foldable(graph, *node, *kernel)) continue;
+    result.constants += fold(graph, node, *kernel);
+    ++result.nodes;
+  }
+  return result;
+}
+
+Pass constant_folding_pass() {
+  return {"constant folding", [](Graph& graph, const PassContext& context) {
+            const ConstantFoldingResult r = fold_constants(graph, context);
+            return std::to_string(r.nodes) + " nodes folded into " + std::to_string(r.constants) + " constants";
+          }};
+}
+
+}  // namespace kiln

@@ -1,0 +1,177 @@
+#include "runtime/plan_import.hpp"
+
+#include <cstring>
+#include <filesystem>
+
+#include "plugin/host_api.hpp"
+#include "runtime/engine.hpp"
+#include "runtime/run_node.hpp"
+#include "util/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace kiln {
+
+namespace {
+
+// The file recorded at build time when it is still there, else the same library name in the plugin search
+// path (a plan copied to another machine).
+std::string locate_library(const PlanPlugin& plugin) {
+  if (fs::exists(plugin.library)) return plugin.library;
+  std::string stem = fs::path(plugin.library).stem().string();
+  if (stem.rfind("lib", 0) == 0) stem = stem.substr(3);
+  PluginEntry entry;
+  entry.spec = stem;
+  return resolve_plugin(entry);
+}
+
+const PluginLibrary& load_plan_plugin(const PlanPlugin& plugin, PluginRegistry& registry, const std::string& source) {
+  const std::string needed = plugin.name + " " + plugin.version + " (built with " + plugin.library + ")";
+  std::string path;
+  try {
+    path = locate_library(plugin);
+  } catch (const Error& e) {
+    throw Error(source + ": the plan needs plugin " + needed + ", which is missing: " + e.what());
+  }
+  const PluginLibrary& library = registry.load(path);
+  if (library.name() != plugin.name || library.version() != plugin.version)
+    throw Error(source + ": the plan needs plugin " + needed + ", but " + path + " is " + library.name() + " " +
+                library.version() + "; rebuild the plan with this plugin, or install the one it was built with");
+  return library;
+}
+
+Tensor tensor_from(const PlanTensor& t) {
+  Tensor out(t.dtype, t.dims);
+  if (!t.data.empty()) std::memcpy(out.data(), t.data.data(), t.data.size());
+  return out;
+}
+
+Attribute attribute_from(const PlanAttribute& a) {
+  Attribute out;
+  out.kind = a.kind;
+  out.i = a.i;
+  out.f = a.f;
+  out.s = a.s;
+  out.ints = a.ints;
+  out.floats = a.floats;
+  out.strings = a.strings;
+  if (a.kind == KILN_ATTR_TENSOR) out.tensor = tensor_from(a.tensor);
+  return out;
+}
+
+class Importer {
+ public:
+  Importer(const PlanContents& contents, PluginRegistry& registry, const std::string& source)
+      : contents_(contents), registry_(registry), source_(source) {}
+
+  EnginePlan run() {
+    std::vector<const PluginLibrary*> libraries;
+    for (const PlanPlugin& p : contents_.plugins) libraries.push_back(&load_plan_plugin(p, registry_, source_));
+    EnginePlan plan;
+    plan.graph = std::make_unique<Graph>();
+    add_values(plan);
+    try {
+      for (const PlanNode& n : contents_.nodes) plan.layers.push_back(make_layer(plan, n, libraries));
+    } catch (...) {
+      destroy_states(plan.layers);
+      throw;
+    }
+    plan.arena_bytes = contents_.memory.arena_bytes;
+    plan.naive_bytes = contents_.memory.naive_bytes;
+    plan.schedule = schedule();
+    for (const PlanProfileInput& p : contents_.profile)
+      plan.profile[contents_.values[static_cast<size_t>(p.value)].name] = ShapeRange{p.min, p.opt, p.max, {}};
+    return plan;
+  }
+
+ private:
+  void add_values(EnginePlan& plan) {
+    Graph& g = *plan.graph;
+    for (const PlanValue& pv : contents_.values) {
+      Value* v = g.add_value(pv.name);
+      v->dtype = pv.dtype;
+      v->has_shape = pv.has_shape;
+      v->dims = pv.dims;
+      v->symbols = pv.symbols;
+      if (pv.constant >= 0) v->constant = tensor_from(contents_.weights[static_cast<size_t>(pv.constant)]);
+      v->is_graph_input = pv.is_graph_input;
+      v->is_graph_output = pv.is_graph_output;
+      if (v->is_graph_input) g.inputs().push_back(v);
+      if (v->is_graph_output) g.outputs().push_back(v);
+      values_.push_back(v);
+      ValueSlot slot;
+      slot.home = v->constant ? ValueHome::Constant : v->is_graph_input ? ValueHome::Caller : ValueHome::Heap;
+      if (pv.placement == PlanPlacement::kArena) slot = ValueSlot{ValueHome::Arena, pv.arena_offset, pv.bytes};
+      plan.slots.push_back(slot);
+    }
+  }
+
+  Value* value(int32_t index) const { return index < 0 ? nullptr : values_[static_cast<size_t>(index)]; }
+
+  std::unique_ptr<Node> make_node(const PlanOp& op) const {
+    auto node = std::make_unique<Node>();
+    node->name = op.name;
+    node->op_type = op.op_type;
+    node->domain = op.domain;
+    node->opset = op.opset;
+    for (int32_t i : op.inputs) node->inputs.push_back(value(i));
+    for (int32_t i : op.outputs) node->outputs.push_back(value(i));
+    for (const auto& [name, a] : op.attributes) node->attributes[name] = attribute_from(a);
+    for (const PlanOp& step : op.pattern) node->pattern.push_back(make_node(step));
+    return node;
+  }
+
+  Layer make_layer(EnginePlan& plan, const PlanNode& n, const std::vector<const PluginLibrary*>& libraries) {
+    Layer layer;
+    layer.node = plan.graph->add_node(make_node(n.op));
+    const KernelEntry* kernel = registry_.find(n.kernel);
+    const PluginLibrary& library = *libraries[static_cast<size_t>(n.plugin)];
+    if (!kernel || kernel->library != &library)
+      throw Error(source_ + ": " + layer.node->label() + " needs kernel " + n.kernel + ", which plugin " +
+                  library.name() + " " + library.version() + " (" + library.path() + ") does not offer");
+    layer.selection.chosen = kernel;
+    layer.state = restore_state(*kernel, *layer.node, n.state);
+    return layer;
+  }
+
+  void* restore_state(const KernelEntry& kernel, const Node& node, const std::vector<uint8_t>& bytes) const {
+    const kiln_kernel_desc& k = *kernel.desc;
+    void* state = nullptr;
+    kiln_status status;
+    if (!bytes.empty() && k.deserialize)
+      status = k.deserialize(k.user_data, host_api(), to_handle(&node), bytes.data(), bytes.size(), &state);
+    else
+      status = k.create(k.user_data, host_api(), to_handle(&node), &state);
+    if (status != KILN_OK)
+      throw Error(source_ + ": " + node.label() + ": " + kernel_label(kernel) + " could not restore its state: " +
+                  take_plugin_error());
+    return state;
+  }
+
+  Schedule schedule() const {
+    Schedule s;
+    s.num_streams = static_cast<int>(contents_.schedule.num_streams);
+    s.stream_layers.resize(static_cast<size_t>(s.num_streams));
+    for (size_t i = 0; i < contents_.nodes.size(); ++i) {
+      const int stream = static_cast<int>(contents_.nodes[i].stream);
+      s.stream_of.push_back(stream);
+      s.stream_layers[static_cast<size_t>(stream)].push_back(static_cast<int>(i));
+    }
+    for (const PlanWait& w : contents_.schedule.waits)
+      s.waits.push_back(StreamWait{static_cast<int>(w.layer), static_cast<int>(w.waits_for)});
+    return s;
+  }
+
+  const PlanContents& contents_;
+  PluginRegistry& registry_;
+  std::string source_;
+  std::vector<Value*> values_;  // by plan value index
+};
+
+}  // namespace
+
+EnginePlan import_plan(const PlanContents& contents, PluginRegistry& registry, const std::string& source) {
+  return Importer(contents, registry, source).run();
+}
+
+}  // namespace kiln

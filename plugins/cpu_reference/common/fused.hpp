@@ -1,0 +1,96 @@
+// What the fused kernels (ops/fused_*.cpp) share: the steps of a fused node, where each step's inputs sit
+// among the fused node's inputs, and the spec every fused kernel starts from.
+//
+// Input convention (kiln/plugin.h): a fused node's inputs are, step by step in pattern order, each step's input
+// positions (omitted optional ones included, as node_num_inputs counts them) except the one chained to the
+// previous step's output. Optional steps absent from the match contribute nothing, and are not steps here.
+#ifndef KILN_CPU_REF_FUSED_HPP
+#define KILN_CPU_REF_FUSED_HPP
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/activation.hpp"
+#include "common/elementwise.hpp"
+
+namespace kiln::cpu_ref {
+
+struct FusedStep {
+  Node node;            // the original node
+  int first_input = 0;  // the fused node's position of this step's first non-chained input
+  int chained = -1;     // which of the step's inputs is the previous step's output (-1: the first step)
+
+  // The fused node's position of step input i (i != chained).
+  int fused_input(int i) const { return first_input + (chained >= 0 && i > chained ? i - 1 : i); }
+  // For a two-input step such as Add: the input that is not chained.
+  int other_input() const { return chained == 0 ? 1 : 0; }
+};
+
+// The matched steps of `fused`, in order.
+inline std::vector<FusedStep> fused_steps(const Node& fused) {
+  std::vector<FusedStep> steps;
+  const kiln_host_api* host = fused.host();
+  int next_input = 0;
+  for (int k = 0;; ++k) {
+    const kiln_node* n = host->node_pattern_step(fused.handle(), k);
+    if (!n) break;
+    FusedStep step{Node(host, n), next_input, -1};
+    if (k > 0) {
+      // The chained input is the one the previous step's output feeds (chained_input may be "any": -1).
+      const std::string previous = steps.back().node.output(0).name;
+      step.chained = 0;
+      for (int i = 0; i < step.node.num_inputs(); ++i)
+        if (step.node.input(i).name == previous) step.chained = i;
+    }
+    next_input += step.node.num_inputs() - (k > 0 ? 1 : 0);
+    steps.push_back(step);
+  }
+  if (steps.empty()) fail_invalid("node '" + fused.name() + "' is not a fused pattern");
+  return steps;
+}
+
+// The step whose op_type is `op`, when the match has one.
+inline std::optional<FusedStep> step_named(const std::vector<FusedStep>& steps, const std::string& op) {
+  for (const FusedStep& s : steps)
+    if (s.node.op_type() == op) return s;
+  return std::nullopt;
+}
+
+// The closing activation of a match: its last step, when that is not the first and is an activation.
+inline std::optional<FusedStep> activation_step(const std::vector<FusedStep>& steps) {
+  if (steps.size() > 1 && Activation::supports(steps.back().node.op_type())) return steps.back();
+  return std::nullopt;
+}
+inline Activation activation_of(const std::vector<FusedStep>& steps) {
+  const std::optional<FusedStep> step = activation_step(steps);
+  return step ? Activation(step->node) : Activation();
+}
+
+// Why a binary step (Add) with its opset-6 legacy broadcast cannot be fused, or "".
+inline std::string legacy_broadcast_reason(const Node& step) {
+  if (step.opset() < 7 && step.attr_int("broadcast", 0) != 0)
+    return step.op_type() + " with the legacy broadcast attribute (opset < 7) is not fused";
+  return "";
+}
+
+// A fused kernel over float types: `required` inputs, then optional ones of any number (what the optional steps
+// bring); one output.
+inline KernelSpec fused_spec(const std::string& op_type, int opset_min, int required, std::vector<PatternStep> pattern) {
+  KernelSpec s;
+  s.name = "kiln.cpu_ref." + op_type;
+  s.op_type = op_type;
+  s.opset_min = opset_min;
+  s.inputs.assign(static_cast<size_t>(required), io(FloatTypes::mask));
+  s.inputs.push_back(io(FloatTypes::mask, KILN_IO_OPTIONAL | KILN_IO_VARIADIC));
+  s.outputs = {io(FloatTypes::mask)};
+  s.pattern = std::move(pattern);
+  return s;
+}
+
+// The pattern step of the closing activation (optional or not).
+inline PatternStep activation_pattern(uint32_t flags) { return PatternStep{"", Activation::alternatives(), 0, flags}; }
+
+}  // namespace kiln::cpu_ref
+
+#endif  // KILN_CPU_REF_FUSED_HPP

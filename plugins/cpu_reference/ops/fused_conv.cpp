@@ -1,0 +1,146 @@
+// ConvFused: Conv -> [BatchNormalization] -> [Add] -> [activation], in one pass over the output.
+//
+// BatchNormalization is folded into the Conv once, in create: s * (W * x + b - mean) + beta, with
+// s = scale / sqrt(var + epsilon) per output channel, is a convolution with weights s * W and bias
+// s * (b - mean) + beta. The Add operand (a residual of the output's shape, or anything that broadcasts to it
+// such as a per-channel bias [C,1,1]) and the activation are applied to each image as the GEMM leaves it,
+// so the chain writes its output once.
+//
+// Inputs (common/fused.hpp gives the convention): X, W[, B] of the Conv; scale, B, mean, var of the
+// BatchNormalization; the Add's other operand; the activation's bounds (Clip's min and max, read in create).
+#include <cmath>
+
+#include "common/conv_core.hpp"
+#include "common/fused.hpp"
+
+namespace kiln::cpu_ref {
+namespace {
+
+// Why the BatchNormalization step cannot be folded into the Conv, or "".
+std::string bn_reason(const Node& bn, const Node& conv) {
+  if (bn.opset() < 7 && bn.attr_int("is_test", 0) == 0) return "BatchNormalization is in training mode (is_test=0)";
+  if (bn.opset() >= 14 && bn.attr_int("training_mode", 0) != 0) return "BatchNormalization is in training mode";
+  for (int i = 1; i < bn.num_outputs(); ++i)
+    if (bn.output(i).present()) return "BatchNormalization's training outputs (mean, var) are used";
+  if (bn.opset() < 9 && bn.attr_int("spatial", 1) == 0)
+    return "BatchNormalization with spatial=0 keeps statistics per position, which do not fold into a Conv";
+  for (int i = 1; i < 5; ++i)
+    if (!bn.has_input(i) || !bn.input(i).data) return "BatchNormalization's input " + std::to_string(i) + " is not a constant";
+  for (int i = 1; i < 3; ++i)
+    if (conv.has_input(i) && !conv.input(i).data)
+      return "BatchNormalization folds into the Conv's weights, but its input '" + conv.input(i).name + "' is not a constant";
+  return "";
+}
+
+// Why the Add step's other operand cannot be added to the Conv's output in place, or "".
+std::string add_reason(const FusedStep& add, const Node& conv) {
+  const std::string legacy = legacy_broadcast_reason(add.node);
+  if (!legacy.empty()) return legacy;
+  const ValueInfo other = add.node.input(add.other_input()), x = conv.input(0), w = conv.input(1);
+  if (other.name == add.node.input(add.chained).name) return "Add adds the convolution's output to itself";
+  if (other.dtype != x.dtype) return "the Add operand is " + std::string(dtype_name(other.dtype)) + ", X is " + dtype_name(x.dtype);
+  if (!other.has_rank || !x.has_rank || !w.has_rank) return "the Add operand's or the convolution's rank is unknown";
+  const std::vector<int64_t> out = ConvAttrs(conv).output_dims(x.dims, w.dims);
+  if (!broadcasts_to(other.dims, out))
+    return "the Add operand " + dims_text(other.dims) + " does not broadcast to the convolution's output " + dims_text(out);
+  return "";
+}
+
+struct ConvFused {
+  static KernelSpec spec() {
+    return fused_spec("ConvFused", 1, 2,
+                      {{"", "Conv", -1, 0},
+                       {"", "BatchNormalization", 0, KILN_PATTERN_OPTIONAL},
+                       {"", "Add", -1, KILN_PATTERN_OPTIONAL},
+                       activation_pattern(KILN_PATTERN_OPTIONAL)});
+  }
+  static std::string check(const Node& node) {
+    const std::vector<FusedStep> steps = fused_steps(node);
+    const Node& conv = steps[0].node;
+    std::string why;
+    if (const auto bn = step_named(steps, "BatchNormalization")) why = bn_reason(bn->node, conv);
+    if (const auto add = step_named(steps, "Add"); add && why.empty()) why = add_reason(*add, conv);
+    if (const auto act = activation_step(steps); act && why.empty()) why = Activation::check(act->node);
+    return why;
+  }
+  static void infer(const Node& node, InferContext& ctx) { ConvAttrs(node.pattern_step(0)).infer(ctx); }
+
+  explicit ConvFused(const Node& node) : ConvFused(fused_steps(node)) {}
+  explicit ConvFused(const std::vector<FusedStep>& steps)
+      : conv(steps[0].node), conv_has_bias(steps[0].node.num_inputs() > 2), activation(activation_of(steps)) {
+    if (const auto add = step_named(steps, "Add")) add_input = add->fused_input(add->other_input());
+    if (const auto bn = step_named(steps, "BatchNormalization")) fold(steps[0].node, bn->node);
+  }
+
+  // Folds the BatchNormalization into the (constant) weights and bias, in double.
+  void fold(const Node& conv_node, const Node& bn) {
+    const ValueInfo w = conv_node.input(1);
+    weight = values_as<double>(w, "ConvFused");
+    weight_dims = w.dims;
+    const int64_t maps = weight_dims.at(0), per_map = maps ? static_cast<int64_t>(weight.size()) / maps : 0;
+    bias = conv_node.has_input(2) ? values_as<double>(conv_node.input(2), "ConvFused") : std::vector<double>(maps, 0.0);
+    std::vector<double> stats[4];  // scale, B, mean, var
+    for (int i = 0; i < 4; ++i) stats[i] = values_as<double>(bn.input(i + 1), "ConvFused");
+    for (const std::vector<double>* v : {&bias, &stats[0], &stats[1], &stats[2], &stats[3]})
+      if (static_cast<int64_t>(v->size()) != maps)
+        fail_invalid("ConvFused: the Conv's bias and BatchNormalization's inputs need one value per output channel (" +
+                     std::to_string(maps) + ")");
+    const double epsilon = bn.attr_float("epsilon", 1e-5f);
+    for (int64_t m = 0; m < maps; ++m) {
+      const double s = stats[0][m] / std::sqrt(stats[3][m] + epsilon);
+      for (int64_t i = 0; i < per_map; ++i) weight[m * per_map + i] *= s;
+      bias[m] = (bias[m] - stats[2][m]) * s + stats[1][m];
+    }
+    folded = true;
+  }
+
+  void execute(ExecContext& ctx) {
+    const Tensor x = ctx.input(0), y = ctx.output(0);
+    const ConvShape s = conv.shape(x.shape(), folded ? weight_dims : ctx.input(1).shape());
+    const bool runtime_bias = !folded && conv_has_bias && ctx.has_input(2);
+    if (runtime_bias) conv.check_bias(s, ctx.input(2).numel());
+    FloatTypes::dispatch(x.dtype(), "ConvFused", [&](auto tag) {
+      using T = decltype(tag);
+      using C = compute_type_t<T>;
+      const std::vector<C> xv = values_as<C>(x, "ConvFused");
+      const std::vector<C> wv = folded ? std::vector<C>(weight.begin(), weight.end()) : values_as<C>(ctx.input(1), "ConvFused");
+      const std::vector<C> bv = folded ? std::vector<C>(bias.begin(), bias.end())
+                                       : runtime_bias ? values_as<C>(ctx.input(2), "ConvFused") : std::vector<C>();
+      const std::vector<C> addend = add_input < 0 ? std::vector<C>() : broadcast_as<C>(ctx.input(add_input), y.shape());
+      const int64_t size = s.maps * s.out_size;
+      T* py = y.data<T>();
+      convolve(s, xv.data(), wv.data(), [&](int64_t n, C* out) {
+        // The unfused order: (conv + bias) + addend, then the activation.
+        if (!bv.empty())
+          for (int64_t m = 0; m < s.maps; ++m)
+            for (int64_t o = 0; o < s.out_size; ++o) out[m * s.out_size + o] += bv[m];
+        if (!addend.empty())
+          for (int64_t i = 0; i < size; ++i) out[i] += addend[n * size + i];
+        activation.apply(out, size);
+        for (int64_t i = 0; i < size; ++i) py[n * size + i] = static_cast<T>(out[i]);
+      });
+    });
+  }
+
+  // t's values broadcast to `dims`, in compute type C.
+  template <class C> static std::vector<C> broadcast_as(const Tensor& t, const std::vector<int64_t>& dims) {
+    const std::vector<C> v = values_as<C>(t, "ConvFused");
+    std::vector<C> out(static_cast<size_t>(product(dims)));
+    for_each_broadcast<1>(dims, {t.shape()}, [&](int64_t i, const std::array<int64_t, 1>& at) { out[i] = v[at[0]]; });
+    return out;
+  }
+
+  ConvAttrs conv;
+  bool conv_has_bias;
+  Activation activation;
+  int add_input = -1;  // the fused node's position of the Add operand; -1 without an Add
+  bool folded = false;
+  std::vector<double> weight, bias;  // folded with the BatchNormalization
+  std::vector<int64_t> weight_dims;
+};
+
+}  // namespace
+
+const kiln_kernel_desc* conv_fused_kernel() { return describe<ConvFused>(); }
+
+}  // namespace kiln::cpu_ref

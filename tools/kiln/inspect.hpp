@@ -1,0 +1,23 @@
+// kiln inspect: a plan file's layers, tensors, memory and schedule as text, JSON or Graphviz dot. Works from the
+// file alone: no plugin is loaded.
+#ifndef KILN_CLI_INSPECT_HPP
+#define KILN_CLI_INSPECT_HPP
+
+#include <string>
+
+#include "planfile/plan_contents.hpp"
+
+namespace kiln::cli {
+
+// "fp32" for float32 values, "fp16", "int8"...: the precision a layer computes in, from its first output.
+std::string precision_of(const PlanContents& plan, const PlanNode& node);
+// "x float32[1,3,224,224]" for value `index`; "-" for an omitted one.
+std::string describe_plan_value(const PlanContents& plan, int32_t index);
+
+std::string inspect_text(const PlanContents& plan, const std::string& path);
+std::string inspect_json(const PlanContents& plan, const std::string& path);
+std::string inspect_dot(const PlanContents& plan);
+
+}  // namespace kiln::cli
+
+#endif  // KILN_CLI_INSPECT_HPP
