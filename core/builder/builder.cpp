@@ -118,8 +118,10 @@ void fill_report(const EnginePlan& plan, BuildReport& report) {
   for (const Layer& layer : plan.layers)
     if (!layer.node->pattern.empty()) ++report.fusions[layer.node->op_type];
   report.heap_values = 0;
-  for (size_t i = 0; i < plan.slots.size(); ++i)
-    if (plan.slots[i].home == ValueHome::Heap && !plan.graph->values()[i]->is_graph_output) ++report.heap_values;
+  for (size_t i = 0; i < plan.slots.size(); ++i) {
+    const Value& v = *plan.graph->values()[i];  // values left inside fused patterns have no producer
+    if (plan.slots[i].home == ValueHome::Heap && v.producer && !v.is_graph_output) ++report.heap_values;
+  }
 }
 
 }  // namespace

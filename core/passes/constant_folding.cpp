@@ -21,18 +21,32 @@ bool some_output_used(const Graph& graph, const Node& node) {
   });
 }
 
-// TODO: exported shape chains (Shape -> Gather -> Concat -> Reshape) do not fold: Shape's input is not a
-// constant, and the ABI cannot say that a kernel reads only its input's shape (not its data), so a node with
-// fully known input shapes cannot be told apart from one that needs the data. A kernel flag such as
-// "KILN_KERNEL_READS_SHAPE_ONLY" (ABI 1.2) would let this pass run such a kernel on an unfilled input buffer.
+// A kernel flagged KILN_KERNEL_SHAPE_ONLY (Shape, Size) reads only its inputs' shapes: once those are fixed
+// its outputs are constants, which is what lets exported Shape -> Gather -> Concat -> Reshape chains fold.
+bool reads_only_known_shapes(const Node& node, const KernelEntry& kernel) {
+  if (!has_kernel_flag(kernel, KILN_KERNEL_SHAPE_ONLY)) return false;
+  return std::all_of(node.inputs.begin(), node.inputs.end(),
+                     [](const Value* v) { return !v || v->constant || (v->shape_known() && dtype_size(v->dtype) > 0); });
+}
+
 bool foldable(const Graph& graph, const Node& node, const KernelEntry& kernel) {
-  return all_inputs_constant(node) && !has_kernel_flag(kernel, KILN_KERNEL_NO_FOLD) && some_output_used(graph, node);
+  return (all_inputs_constant(node) || reads_only_known_shapes(node, kernel)) &&
+         !has_kernel_flag(kernel, KILN_KERNEL_NO_FOLD) && some_output_used(graph, node);
+}
+
+// The constant, or for a shape-only kernel a zero-filled stand-in of the input's shape (its data is never read).
+Tensor folding_input(const Value* v) {
+  if (!v) return Tensor{};
+  if (v->constant) return *v->constant;
+  Tensor stand_in(v->dtype, v->dims);
+  std::fill_n(static_cast<uint8_t*>(stand_in.data()), stand_in.bytes(), uint8_t{0});
+  return stand_in;
 }
 
 // Runs `node` on its constant inputs; its outputs become constants and it leaves the graph.
 size_t fold(Graph& graph, Node* node, const KernelEntry& kernel) {
   std::vector<Tensor> inputs;
-  for (const Value* v : node->inputs) inputs.push_back(v ? *v->constant : Tensor{});
+  for (const Value* v : node->inputs) inputs.push_back(folding_input(v));
   std::vector<Tensor> outputs = run_node_once(kernel, *node, inputs);
   size_t constants = 0;
   for (size_t i = 0; i < node->outputs.size(); ++i) {
