@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "builder/concat_elimination.hpp"
 #include "builder/input_profile.hpp"
 #include "builder/value_bounds.hpp"
 #include "memory/memory_planner.hpp"
@@ -72,12 +73,19 @@ ValueHome home_of(const Value& v) {
 }
 
 // Places every intermediate whose size is bounded in one arena, reusing bytes between values whose lifetimes
-// never overlap under the schedule.
+// never overlap under the schedule. The inputs of an eliminated concat are not buffers of their own: their
+// producers write into the concat's output, whose bytes are in use from the first of them.
 void plan_arena(EnginePlan& plan, const std::vector<std::vector<int>>& deps,
-                const std::vector<std::optional<size_t>>& bounds) {
+                const std::vector<std::optional<size_t>>& bounds, const std::vector<EliminatedConcat>& concats) {
   const auto& values = plan.graph->values();
   std::unordered_map<const Node*, int> layer_of;
   for (size_t i = 0; i < plan.layers.size(); ++i) layer_of[plan.layers[i].node] = static_cast<int>(i);
+  std::unordered_map<size_t, const EliminatedConcat*> concat_of_output;
+  std::unordered_map<size_t, const ConcatSlice*> slice_of_value;
+  for (const EliminatedConcat& c : concats) {
+    concat_of_output[c.output] = &c;
+    for (const ConcatSlice& slice : c.slices) slice_of_value[slice.value] = &slice;
+  }
   plan.slots.assign(values.size(), ValueSlot{});
   std::vector<BufferUse> buffers;
   std::vector<size_t> buffer_value;
@@ -85,10 +93,13 @@ void plan_arena(EnginePlan& plan, const std::vector<std::vector<int>>& deps,
     const Value& v = *values[i];
     plan.slots[i].home = home_of(v);
     if (plan.slots[i].home != ValueHome::Heap || v.is_graph_output || !v.producer || !bounds[i]) continue;
+    if (slice_of_value.count(i)) continue;
     BufferUse use;
     use.bytes = *bounds[i];
     use.producer = layer_of.at(v.producer);
     for (const Node* consumer : v.consumers) use.consumers.push_back(layer_of.at(consumer));
+    if (auto c = concat_of_output.find(i); c != concat_of_output.end())
+      for (const ConcatSlice& slice : c->second->slices) use.co_producers.push_back(slice.producer);
     buffers.push_back(std::move(use));
     buffer_value.push_back(i);
   }
@@ -99,8 +110,19 @@ void plan_arena(EnginePlan& plan, const std::vector<std::vector<int>>& deps,
     slot.offset = memory.offsets[b];
     slot.bytes = buffers[b].bytes;
   }
+  for (const EliminatedConcat& c : concats)
+    for (const ConcatSlice& slice : c.slices) {
+      ValueSlot& slot = plan.slots[slice.value];
+      slot.home = ValueHome::View;
+      slot.view_of = static_cast<int>(c.output);
+      slot.offset = plan.slots[c.output].offset + slice.byte_offset;
+      slot.bytes = *bounds[slice.value];
+      slot.strides = slice.strides;
+    }
   plan.arena_bytes = memory.arena_bytes;
   plan.naive_bytes = memory.naive_bytes;
+  for (const EliminatedConcat& c : concats)  // what the inputs' own buffers would have cost
+    for (const ConcatSlice& slice : c.slices) plan.naive_bytes += (*bounds[slice.value] + 63) / 64 * 64;
 }
 
 std::string mib(size_t bytes) {
@@ -155,7 +177,11 @@ EnginePlan build_engine_plan(std::unique_ptr<Graph> graph, const PluginRegistry&
     say("schedule  " + std::to_string(plan.schedule.num_streams) + " stream(s), " +
         std::to_string(plan.schedule.waits.size()) + " cross-stream wait(s)");
     const auto bounds = value_byte_bounds(*plan.graph, plan.layers, largest_input_shapes(*plan.graph, config.profile));
-    plan_arena(plan, deps, bounds);
+    std::vector<EliminatedConcat> concats;
+    if (config.optimize.concat_elimination) concats = find_eliminable_concats(plan, bounds);
+    if (!concats.empty()) say("concat    " + std::to_string(concats.size()) + " concat(s) eliminated: producers write into their slices");
+    plan_arena(plan, deps, bounds, concats);
+    r.concats_eliminated = concats.size();
   } catch (...) {
     destroy_states(plan.layers);
     throw;

@@ -20,6 +20,7 @@ struct BuildReport {
   size_t layers_after = 0;  // as planned
   std::vector<std::string> pass_summaries;  // one line per pass
   std::map<std::string, int> fusions;       // fused layers by fused op (e.g. "ConvFused": 49)
+  size_t concats_eliminated = 0;            // concats whose inputs' producers write into their slices
   size_t arena_bytes = 0;
   size_t naive_bytes = 0;    // every arena value's size summed: the memory no reuse would need
   size_t heap_values = 0;    // values whose size could not be bounded: allocated per run

@@ -87,6 +87,12 @@ class Exporter {
         pv.placement = PlanPlacement::kArena;
         pv.arena_offset = slot.offset;
         pv.bytes = slot.bytes;
+      } else if (slot.home == ValueHome::View) {
+        pv.placement = PlanPlacement::kView;
+        pv.bytes = slot.bytes;
+        pv.view.view_of = slot.view_of;
+        pv.view.byte_offset = slot.offset - plan_.slots[static_cast<size_t>(slot.view_of)].offset;
+        pv.view.strides = slot.strides;
       }
       out.values.push_back(std::move(pv));
     }

@@ -1,6 +1,7 @@
 #include "ir/tensor.hpp"
 
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include "util/error.hpp"
@@ -24,8 +25,32 @@ Tensor::Tensor(DataType dtype, std::vector<int64_t> dims) : dtype_(dtype), dims_
   storage_ = allocate(bytes());
 }
 
-Tensor::Tensor(DataType dtype, std::vector<int64_t> dims, std::shared_ptr<uint8_t> owner, void* data)
-    : dtype_(dtype), dims_(std::move(dims)), storage_(std::move(owner), static_cast<uint8_t*>(data)) {}
+Tensor::Tensor(DataType dtype, std::vector<int64_t> dims, std::shared_ptr<uint8_t> owner, void* data,
+               std::vector<int64_t> strides)
+    : dtype_(dtype),
+      dims_(std::move(dims)),
+      strides_(std::move(strides)),
+      storage_(std::move(owner), static_cast<uint8_t*>(data)) {}
+
+void Tensor::fill_bytes(uint8_t byte) {
+  if (strides_.empty()) {
+    std::memset(data(), byte, bytes());
+    return;
+  }
+  const size_t element = dtype_size(dtype_);
+  const int64_t total = numel();
+  std::vector<int64_t> counter(dims_.size(), 0);
+  int64_t at = 0;  // element offset of the current element
+  for (int64_t i = 0; i < total; ++i) {
+    std::memset(storage_.get() + at * static_cast<int64_t>(element), byte, element);
+    for (size_t d = dims_.size(); d-- > 0;) {
+      at += strides_[d];
+      if (++counter[d] < dims_[d]) break;
+      at -= strides_[d] * dims_[d];
+      counter[d] = 0;
+    }
+  }
+}
 
 int64_t Tensor::numel() const {
   int64_t n = 1;
@@ -41,7 +66,7 @@ kiln_tensor Tensor::view() const {
   t.device = KILN_DEVICE_CPU;
   t.rank = rank();
   t.dims = dims_.data();
-  t.strides = nullptr;
+  t.strides = strides_.empty() ? nullptr : strides_.data();
   t.data = storage_.get();
   return t;
 }

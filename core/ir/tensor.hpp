@@ -18,7 +18,9 @@ class Tensor {
   // Allocates uninitialised storage for dtype x dims.
   Tensor(DataType dtype, std::vector<int64_t> dims);
   // A tensor over `data`, which lies inside memory `owner` keeps alive (a slice of an engine's arena).
-  Tensor(DataType dtype, std::vector<int64_t> dims, std::shared_ptr<uint8_t> owner, void* data);
+  // `strides` (in elements, one per dim) describe a view into a larger tensor; empty means dense.
+  Tensor(DataType dtype, std::vector<int64_t> dims, std::shared_ptr<uint8_t> owner, void* data,
+         std::vector<int64_t> strides = {});
 
   DataType dtype() const { return dtype_; }
   const std::vector<int64_t>& dims() const { return dims_; }
@@ -26,11 +28,15 @@ class Tensor {
   int64_t numel() const;
   size_t bytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype_); }
   bool empty() const { return dtype_ == KILN_DTYPE_UNDEFINED; }
+  bool dense() const { return strides_.empty(); }
 
   void* data() { return storage_.get(); }
   const void* data() const { return storage_.get(); }
   template <class T> T* as() { return static_cast<T*>(data()); }
   template <class T> const T* as() const { return static_cast<const T*>(data()); }
+
+  // Sets every byte of every element to `byte` (only the elements of a strided view, not the gaps).
+  void fill_bytes(uint8_t byte);
 
   // A view for the plugin ABI; `dims()` must outlive it.
   kiln_tensor view() const;
@@ -43,6 +49,7 @@ class Tensor {
  private:
   DataType dtype_ = KILN_DTYPE_UNDEFINED;
   std::vector<int64_t> dims_;
+  std::vector<int64_t> strides_;  // empty: dense row-major
   std::shared_ptr<uint8_t> storage_;
 };
 

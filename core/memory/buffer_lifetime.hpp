@@ -11,8 +11,9 @@
 namespace kiln {
 
 struct Lifetime {
-  int start = 0;          // the layer that first writes the bytes; it happens before every other use
+  int start = 0;          // the layer that writes the bytes; it happens before every other use but co-producers
   std::vector<int> uses;  // every layer that writes or reads the bytes, start included
+  std::vector<int> starts;  // the co-producers: layers before `start` that may first touch the bytes
 };
 
 Lifetime lifetime_of(const BufferUse& buffer);

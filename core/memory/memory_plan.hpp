@@ -17,6 +17,9 @@ struct BufferUse {
   // May share the bytes of buffer inplace_of: the producer's kernel works in place and this is the last use of
   // that buffer. The planner honours it only when that is true in every execution of the schedule.
   int inplace_of = -1;
+  // Layers that write parts of it before `producer` runs, in any order among themselves (the producers of an
+  // eliminated Concat's inputs, writing straight into their slices): its bytes are in use from the first of them.
+  std::vector<int> co_producers;
 };
 
 struct MemoryPlan {

@@ -114,7 +114,7 @@ std::vector<int> busiest_layer_first(const Blocks& blocks, const HappensBefore& 
   std::vector<std::vector<int>> live_at(num_layers);
   std::vector<size_t> breadth(num_layers, 0);
   for (int layer = 0; layer < num_layers; ++layer) {
-    const Lifetime running{layer, {layer}};
+    const Lifetime running{layer, {layer}, {}};
     for (size_t block = 0; block < blocks.sizes.size(); ++block)
       if (lifetimes_overlap(blocks.lifetimes[block], running, order)) {
         live_at[layer].push_back(static_cast<int>(block));

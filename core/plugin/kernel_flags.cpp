@@ -4,7 +4,8 @@ namespace kiln {
 
 namespace {
 
-constexpr uint32_t kFlagsOfAbi1_1 = KILN_KERNEL_IDENTITY | KILN_KERNEL_NO_FOLD;
+constexpr uint32_t kFlagsOfAbi1_1 =
+    KILN_KERNEL_IDENTITY | KILN_KERNEL_NO_FOLD | KILN_KERNEL_SHAPE_ONLY | KILN_KERNEL_CONCAT;
 
 }  // namespace
 

@@ -8,7 +8,7 @@
 
 namespace kiln {
 
-// Whether `kernel` declares `flag`. A flag added in ABI 1.1 (IDENTITY, NO_FOLD) counts only for a library
+// Whether `kernel` declares `flag`. A flag added in ABI 1.1 (IDENTITY, NO_FOLD, SHAPE_ONLY, CONCAT) counts only for a library
 // built against 1.1 or later: in a 1.0 library that bit had no meaning, so it cannot have been meant.
 bool has_kernel_flag(const KernelEntry& kernel, uint32_t flag);
 

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "builder/builder.hpp"
+#include "builder/concat_elimination.hpp"
 #include "runtime/layer_execution.hpp"
 #include "runtime/stream_executor.hpp"
 #include "runtime/worker_pool.hpp"
@@ -15,6 +16,7 @@ namespace kiln {
 struct Engine::LayerValues {
   std::vector<int> inputs;   // value index per input position, -1 when omitted
   std::vector<int> outputs;  // value index per output position, -1 when omitted
+  bool elided = false;       // an eliminated concat: its inputs were written in place, there is nothing to run
 };
 
 // The memory one run uses. Kept between runs so that a run allocates no arena and starts no thread.
@@ -71,9 +73,10 @@ class Engine::Run {
     const std::vector<OutputShape> shapes = output_shapes(kernel, *layer.node, inputs);
     std::vector<Tensor> outputs(shapes.size());
     for (size_t i = 0; i < shapes.size(); ++i)
-      if (io.outputs[i] >= 0) outputs[i] = place_output(*layer.node, io.outputs[i], shapes[i]);
+      if (io.outputs[i] >= 0) outputs[i] = place_output(*layer.node, io.outputs[i], shapes[i], !io.elided);
     const int stream = engine_.plan_.schedule.stream_of[static_cast<size_t>(index)];
-    execute_layer(kernel, layer.state, *layer.node, inputs, outputs, context_.workspaces[static_cast<size_t>(stream)]);
+    if (!io.elided)
+      execute_layer(kernel, layer.state, *layer.node, inputs, outputs, context_.workspaces[static_cast<size_t>(stream)]);
     for (size_t i = 0; i < outputs.size(); ++i)
       if (io.outputs[i] >= 0) tensors_[static_cast<size_t>(io.outputs[i])] = std::move(outputs[i]);
     for (int v : io.inputs) release_if_done(v);
@@ -88,19 +91,22 @@ class Engine::Run {
     return t;
   }
 
-  Tensor place_output(const Node& node, int value, const OutputShape& shape) {
+  // `poison`: false for an eliminated concat's output, which its inputs' producers have already written.
+  Tensor place_output(const Node& node, int value, const OutputShape& shape, bool poison) {
     const ValueSlot& slot = engine_.plan_.slots[static_cast<size_t>(value)];
-    Tensor t;
-    if (slot.home == ValueHome::Arena) {
-      t = Tensor(shape.dtype, shape.dims, context_.arena, context_.arena.get() + slot.offset);
-      if (t.bytes() > slot.bytes)
-        throw Error(node.label() + ": output '" + engine_.plan_.graph->values()[static_cast<size_t>(value)]->name +
-                    "' is " + t.describe() + " (" + std::to_string(t.bytes()) + " bytes), more than the " +
-                    std::to_string(slot.bytes) + " bytes the plan reserved for it at the profile's largest shapes");
-    } else {
-      t = Tensor(shape.dtype, shape.dims);
+    if (slot.home != ValueHome::View && slot.home != ValueHome::Arena) {
+      Tensor t(shape.dtype, shape.dims);
+      if (poison && engine_.options_.poison_outputs) t.fill_bytes(0xFF);
+      return t;
     }
-    if (engine_.options_.poison_outputs) std::memset(t.data(), 0xFF, t.bytes());
+    uint8_t* data = context_.arena.get() + slot.offset;
+    Tensor t = slot.home == ValueHome::View ? Tensor(shape.dtype, shape.dims, context_.arena, data, slot.strides)
+                    : Tensor(shape.dtype, shape.dims, context_.arena, data);
+    if (t.bytes() > slot.bytes)
+      throw Error(node.label() + ": output '" + engine_.plan_.graph->values()[static_cast<size_t>(value)]->name +
+                  "' is " + t.describe() + " (" + std::to_string(t.bytes()) + " bytes), more than the " +
+                  std::to_string(slot.bytes) + " bytes the plan reserved for it at the profile's largest shapes");
+    if (poison && engine_.options_.poison_outputs) t.fill_bytes(0xFF);  // a view: only its own elements
     return t;
   }
 
@@ -139,6 +145,10 @@ Engine::Engine(EnginePlan plan, EngineOptions options) : plan_(std::move(plan)),
     layer_values_.push_back(std::move(io));
   }
   if (plan_.slots.size() != values.size()) plan_.slots.resize(values.size());
+  for (size_t i = 0; i < plan_.layers.size(); ++i) {
+    LayerValues& io = layer_values_[i];
+    io.elided = io.outputs.size() == 1 && is_eliminated_concat(plan_, i, io.inputs, io.outputs[0]);
+  }
   validate_schedule(plan_.schedule, static_cast<int>(plan_.layers.size()));
 }
 

@@ -22,12 +22,15 @@ enum class ValueHome : uint8_t {
   Arena,     // a planned slice of the engine's arena, reused by values whose lifetimes do not overlap
   Constant,  // Value::constant
   Caller,    // a graph input: the caller's tensor
+  View,      // a slice of another arena value (an input of an eliminated Concat, written in place)
 };
 
 struct ValueSlot {
   ValueHome home = ValueHome::Heap;
-  size_t offset = 0;  // in the arena
+  size_t offset = 0;  // in the arena (for a View: the arena offset of its first element)
   size_t bytes = 0;   // reserved in the arena: the value's size at the profile's largest shapes
+  int view_of = -1;   // View: the value (index in graph values) it is a slice of
+  std::vector<int64_t> strides;  // View: element strides, one per dim
 };
 
 struct Layer {

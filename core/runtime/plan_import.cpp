@@ -101,8 +101,16 @@ class Importer {
       values_.push_back(v);
       ValueSlot slot;
       slot.home = v->constant ? ValueHome::Constant : v->is_graph_input ? ValueHome::Caller : ValueHome::Heap;
-      if (pv.placement == PlanPlacement::kArena) slot = ValueSlot{ValueHome::Arena, pv.arena_offset, pv.bytes};
+      if (pv.placement == PlanPlacement::kArena) slot = ValueSlot{ValueHome::Arena, pv.arena_offset, pv.bytes, -1, {}};
       plan.slots.push_back(slot);
+    }
+    // Views last: the value a view is a slice of may come later in the list.
+    for (size_t i = 0; i < contents_.values.size(); ++i) {
+      const PlanValue& pv = contents_.values[i];
+      if (pv.placement != PlanPlacement::kView) continue;
+      const size_t target = static_cast<size_t>(pv.view.view_of);
+      plan.slots[i] = ValueSlot{ValueHome::View, plan.slots[target].offset + pv.view.byte_offset, pv.bytes,
+                                pv.view.view_of, pv.view.strides};
     }
   }
 

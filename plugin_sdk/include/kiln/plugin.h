@@ -14,7 +14,7 @@
  *
  * History:
  *   1.0  first release: plugin entry, host API, kernel descriptor, fused patterns, prepared-state serialization.
- *   1.1  kernel flags KILN_KERNEL_IDENTITY, KILN_KERNEL_NO_FOLD and KILN_KERNEL_SHAPE_ONLY; a pattern step's op_type may list
+ *   1.1  kernel flags KILN_KERNEL_IDENTITY, KILN_KERNEL_NO_FOLD, KILN_KERNEL_SHAPE_ONLY, KILN_KERNEL_CONCAT; a pattern step's op_type may list
  *        alternatives separated by '|' ("Relu|Clip|Sigmoid").
  */
 #ifndef KILN_PLUGIN_H
@@ -227,6 +227,10 @@ typedef struct kiln_pattern_step {
 #define KILN_KERNEL_NO_FOLD 8u        /* (1.1) never constant-fold (random or stateful ops) */
 #define KILN_KERNEL_SHAPE_ONLY 16u    /* (1.1) outputs depend on the inputs' shapes, never their data (Shape,
                                          Size): the builder folds the node once its input shapes are fixed */
+#define KILN_KERNEL_CONCAT 32u        /* (1.1) output 0 is the inputs laid end to end along the node's int
+                                         attribute 'axis' (negative counts from the end): when the inputs'
+                                         producers declare STRIDED_OUTPUT, the builder has them write straight
+                                         into their slices and the node does nothing at run time */
 
 /* A kernel: one implementation of one op (or one fused pattern) on one device.
  * Hooks marked (optional) may be NULL. Every hook reports failure by status + set_error and never throws. */

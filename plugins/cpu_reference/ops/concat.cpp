@@ -13,6 +13,7 @@ struct Concat {
     s.name = "kiln.cpu_ref.Concat";
     s.op_type = "Concat";
     s.opset_min = 4;
+    s.flags = KILN_KERNEL_CONCAT;  // lets the builder have producers write into their slices of the output
     s.inputs = {io(AllTypes::mask | KILN_DTYPE_BIT(KILN_DTYPE_BFLOAT16), KILN_IO_VARIADIC)};
     s.outputs = s.inputs;
     s.outputs[0].flags = 0;

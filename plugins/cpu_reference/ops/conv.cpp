@@ -3,6 +3,7 @@
 // The convolution itself lives in common/conv_core.hpp, which ConvFused shares.
 #include "common/conv_core.hpp"
 #include "common/elementwise.hpp"
+#include "common/image_output.hpp"
 #include "common/nn_values.hpp"
 
 namespace kiln::cpu_ref {
@@ -15,6 +16,7 @@ struct Conv {
     s.op_type = "Conv";
     s.inputs = {io(FloatTypes::mask), io(FloatTypes::mask), io(FloatTypes::mask, KILN_IO_OPTIONAL)};
     s.outputs = {io(FloatTypes::mask)};
+    s.flags = KILN_KERNEL_STRIDED_OUTPUT;  // may write straight into its slice of a Concat's output
     return s;
   }
   explicit Conv(const Node& node) : conv(node) {}
@@ -28,12 +30,14 @@ struct Conv {
       using C = compute_type_t<T>;
       const std::vector<C> xv = values_as<C>(x, "Conv"), wv = values_as<C>(weight, "Conv");
       const std::vector<C> bias = ctx.has_input(2) ? values_as<C>(ctx.input(2), "Conv") : std::vector<C>();
-      T* py = y.data<T>();
+      ImageOutput<T> images(y);
       convolve(s, xv.data(), wv.data(), [&](int64_t n, const C* out) {
+        T* py = images.image(n, s.maps * s.out_size);
         for (int64_t m = 0; m < s.maps; ++m)
           for (int64_t o = 0; o < s.out_size; ++o)
-            py[(n * s.maps + m) * s.out_size + o] = static_cast<T>(out[m * s.out_size + o] + (bias.empty() ? C(0) : bias[m]));
+            py[m * s.out_size + o] = static_cast<T>(out[m * s.out_size + o] + (bias.empty() ? C(0) : bias[m]));
       });
+      images.finish();
     });
   }
   ConvAttrs conv;

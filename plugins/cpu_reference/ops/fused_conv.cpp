@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "common/conv_core.hpp"
+#include "common/image_output.hpp"
 #include "common/fused.hpp"
 
 namespace kiln::cpu_ref {
@@ -48,11 +49,13 @@ std::string add_reason(const FusedStep& add, const Node& conv) {
 
 struct ConvFused {
   static KernelSpec spec() {
-    return fused_spec("ConvFused", 1, 2,
-                      {{"", "Conv", -1, 0},
-                       {"", "BatchNormalization", 0, KILN_PATTERN_OPTIONAL},
-                       {"", "Add", -1, KILN_PATTERN_OPTIONAL},
-                       activation_pattern(KILN_PATTERN_OPTIONAL)});
+    KernelSpec s = fused_spec("ConvFused", 1, 2,
+                              {{"", "Conv", -1, 0},
+                               {"", "BatchNormalization", 0, KILN_PATTERN_OPTIONAL},
+                               {"", "Add", -1, KILN_PATTERN_OPTIONAL},
+                               activation_pattern(KILN_PATTERN_OPTIONAL)});
+    s.flags = KILN_KERNEL_STRIDED_OUTPUT;  // may write straight into its slice of a Concat's output
+    return s;
   }
   static std::string check(const Node& node) {
     const std::vector<FusedStep> steps = fused_steps(node);
@@ -108,7 +111,7 @@ struct ConvFused {
                                        : runtime_bias ? values_as<C>(ctx.input(2), "ConvFused") : std::vector<C>();
       const std::vector<C> addend = add_input < 0 ? std::vector<C>() : broadcast_as<C>(ctx.input(add_input), y.shape());
       const int64_t size = s.maps * s.out_size;
-      T* py = y.data<T>();
+      ImageOutput<T> images(y);
       convolve(s, xv.data(), wv.data(), [&](int64_t n, C* out) {
         // The unfused order: (conv + bias) + addend, then the activation.
         if (!bv.empty())
@@ -117,8 +120,10 @@ struct ConvFused {
         if (!addend.empty())
           for (int64_t i = 0; i < size; ++i) out[i] += addend[n * size + i];
         activation.apply(out, size);
-        for (int64_t i = 0; i < size; ++i) py[n * size + i] = static_cast<T>(out[i]);
+        T* py = images.image(n, size);
+        for (int64_t i = 0; i < size; ++i) py[i] = static_cast<T>(out[i]);
       });
+      images.finish();
     });
   }
 
