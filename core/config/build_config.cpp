@@ -226,13 +226,16 @@ ShapeRange shape_range(const ConfigReader& reader, const std::string& input, con
                  });
   if (range.min.empty() || range.max.empty())
     reader.fail(value, what + " needs both 'min' and 'max' (and optionally 'opt')");
-  if (range.opt.empty()) range.opt = range.max;
+  const bool has_opt = !range.opt.empty();
+  if (!has_opt) range.opt = range.max;
   if (range.min.size() != range.max.size() || range.opt.size() != range.max.size())
     reader.fail(value, what + ": 'min', 'opt' and 'max' must have the same rank");
   for (size_t i = 0; i < range.max.size(); ++i)
     if (range.min[i] > range.opt[i] || range.opt[i] > range.max[i])
-      reader.fail(value, what + ": dim " + std::to_string(i) + " must satisfy min <= opt <= max (" +
-                             std::to_string(range.min[i]) + ", " + std::to_string(range.opt[i]) + ", " +
+      reader.fail(value, what + ": dim " + std::to_string(i) + " must satisfy " +
+                             (has_opt ? "min <= opt <= max (" + std::to_string(range.min[i]) + ", " +
+                                            std::to_string(range.opt[i]) + ", "
+                                      : "min <= max (" + std::to_string(range.min[i]) + ", ") +
                              std::to_string(range.max[i]) + ")");
   return range;
 }

@@ -1,31 +1,13 @@
 #!/usr/bin/env bash
 # Bad input through the CLI: each case must exit 1 (an error, not a crash) with a message naming the problem.
-set -uo pipefail
+set -euo pipefail
 kiln=$(realpath "$1")
 src=$(realpath "$2")
 build=$(dirname "$(dirname "$kiln")")
 plugins="$build/test_plugins"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-passes=0
+source "$src/tests/cli/lib.sh"  # $work, expect_error, finish
 
-# expect_error NAME PATTERN COMMAND...: the command must exit 1 and print PATTERN (grep -E) on stderr.
-expect_error() {
-  local name=$1 pattern=$2
-  shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local rc=$?
-  if [[ $rc -eq 1 ]] && grep -Eq "$pattern" "$work/err"; then
-    passes=$((passes + 1))
-    echo "ok    $name: $(head -c 300 "$work/err" | head -n 3)"
-  else
-    failures=$((failures + 1))
-    echo "FAIL  $name: exit $rc, expected 1 and /$pattern/; stderr:"; cat "$work/err"
-  fi
-}
-
-/usr/bin/python3 - "$work" <<'PY'
+/usr/bin/python3 - "$work" <<'PY' || { echo "FAIL: could not write the test models"; exit 1; }
 import sys, os, numpy as np, onnx
 from onnx import helper, TensorProto, numpy_helper
 w = sys.argv[1]
@@ -57,7 +39,6 @@ open(f"{w}/text.onnx", "w").write("this is not a model\n")
 np.save(f"{w}/x23.npy", np.random.default_rng(1).standard_normal((2, 3)).astype(np.float32))
 np.save(f"{w}/x24.npy", np.random.default_rng(1).standard_normal((2, 4)).astype(np.float32))
 PY
-[[ $? -eq 0 ]] || { echo "FAIL: could not write the test models"; exit 1; }
 
 cfg="$src/configs/cpu.yaml"
 printf 'plugin:\n  - kiln_cpu_reference\n' >"$work/typo.yaml"
@@ -86,5 +67,4 @@ expect_error "plugin of another ABI" "ABI 2.0.*ABI 1\.[0-9]+"                   
 expect_error "plugin that throws"     "node 'boom'.*kiln.test.thrower.*threw on purpose" "$kiln" run "$work/throws.onnx" --config "$work/throwing.yaml"
 expect_error "missing input file"    "nothing.npy"                             "$kiln" run "$work/relu.onnx" --config "$cfg" --input x="$work/nothing.npy"
 
-echo "$passes passed, $failures failed"
-exit $(( failures > 0 ))
+finish

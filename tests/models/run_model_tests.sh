@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Whole-model tests: each model runs through `kiln run` and its outputs are compared with onnxruntime's.
+# Whole-model tests: each model runs through `kiln run` and its outputs are compared with onnxruntime's. Each
+# model is also built into a plan (`kiln build`), whose outputs must be byte-identical to the ONNX run's; the
+# models in $arena_limited must plan their intermediates into at most a third of one buffer per value.
 #
 #   tests/models/run_model_tests.sh [--oracles-only] [MODEL ...]
 #
@@ -16,6 +18,7 @@ cache=${KILN_MODEL_CACHE:-$HOME/.cache/kiln/models}
 threshold=${KILN_MODEL_THRESHOLD:-1e-4}
 scripts=$src/scripts/models
 all_models=(tiny_cnn resnet50 googlenet mobilenet_v2 squeezenet1_1 densenet121 shufflenet_v2_x1_0 bert_encoder)
+arena_limited=" resnet50 googlenet "  # arena <= naive / 3
 
 oracles_only=0
 if [[ "${1:-}" == "--oracles-only" ]]; then oracles_only=1; shift; fi
@@ -68,6 +71,37 @@ reference() {
     >/dev/null && mv "$ref.partial" "$ref"
 }
 
+# check_plan NAME MODEL ONNX_OUTPUTS: builds MODEL into a plan, runs it once on the same input and compares its
+# outputs byte for byte with the ONNX run's; checks the arena of the models in $arena_limited.
+check_plan() {
+  local name=$1 model=$2 expected=$3 plan=$work/$1.plan actual=$work/$1.plan.out f
+  if ! "$kiln" build "$model" --config "$src/configs/cpu.yaml" -o "$plan" >"$work/build.log" 2>&1; then
+    cat "$work/build.log"; echo "FAIL  $name: kiln build exited non-zero"; return 1
+  fi
+  grep -E "^summary" "$work/build.log"
+  if ! "$kiln" run "$plan" --input input="$cache/$name.input.npy" --iterations 1 --warmup 0 \
+      --output-dir "$actual" >"$work/kiln.log" 2>&1; then
+    cat "$work/kiln.log"; echo "FAIL  $name: kiln run of the plan exited non-zero"; return 1
+  fi
+  grep -E "^latency" "$work/kiln.log" | sed 's/^/plan   /'
+  for f in "$expected"/*.npy; do
+    if ! cmp -s "$f" "$actual/$(basename "$f")"; then
+      echo "FAIL  $name: the plan's $(basename "$f") differs from the ONNX run's"; return 1
+    fi
+  done
+  local limit=0
+  [[ $arena_limited == *" $name "* ]] && limit=1
+  "$kiln" inspect "$plan" --format json | python3 -c '
+import json, sys
+memory, limit = json.load(sys.stdin)["memory"], sys.argv[1] == "1"
+arena, naive = memory["arena_bytes"], memory["naive_bytes"]
+ratio = arena / naive if naive else 0.0
+print(f"plan   arena {arena / 2**20:.2f} MiB of {naive / 2**20:.2f} MiB naive ({100 * ratio:.1f}%)")
+if limit and 3 * arena > naive:
+    sys.exit(f"FAIL  arena is more than a third of the naive sum")
+' "$limit" || { echo "FAIL  $name: memory plan"; return 1; }
+}
+
 for name in "${models[@]}"; do
   echo "== $name"
   start=$SECONDS
@@ -88,6 +122,7 @@ for name in "${models[@]}"; do
       failed+=("$name"); continue
     fi
     grep -E "^(model|latency)" "$work/kiln.log"
+    if ! check_plan "$name" "$model" "$actual"; then failed+=("$name"); continue; fi
   fi
   if python3 "$src/tests/models/compare_outputs.py" "$actual" "$cache/$name.ort" --threshold "$threshold"; then
     echo "ok    $name ($((SECONDS - start)) s)"
@@ -101,4 +136,4 @@ if (( ${#failed[@]} )); then
   echo "${#failed[@]} of ${#models[@]} models failed: ${failed[*]}"
   exit 1
 fi
-echo "all ${#models[@]} models match onnxruntime (relative L2 <= $threshold)"
+echo "all ${#models[@]} models match onnxruntime (relative L2 <= $threshold)$( ((oracles_only)) || echo ", and their plans the ONNX runs byte for byte")"

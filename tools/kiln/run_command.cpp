@@ -16,7 +16,10 @@ namespace kiln::cli {
 
 namespace {
 
-std::map<std::string, Tensor> gather_inputs(const Args& args, const Graph& graph, uint64_t seed) {
+// The given inputs, and seeded random data for the others: at the profile's `opt` shape for an input the plan
+// has a profile for (its declared dims may be free), else at the declared shape.
+std::map<std::string, Tensor> gather_inputs(const Args& args, const EnginePlan& plan, uint64_t seed) {
+  const Graph& graph = *plan.graph;
   std::map<std::string, Tensor> inputs;
   for (const std::string& spec : args.all("input")) {
     const size_t eq = spec.find('=');
@@ -27,7 +30,9 @@ std::map<std::string, Tensor> gather_inputs(const Args& args, const Graph& graph
   for (const Value* v : graph.inputs()) {
     ++index;
     if (!inputs.count(v->name)) {
-      inputs[v->name] = random_input(*v, seed + index);
+      Value shaped = *v;
+      if (auto range = plan.profile.find(v->name); range != plan.profile.end()) shaped.dims = range->second.opt;
+      inputs[v->name] = random_input(shaped, seed + index);
       std::printf("input  %-24s %s (random, seed %llu)\n", v->name.c_str(), inputs[v->name].describe().c_str(),
                   static_cast<unsigned long long>(seed + index));
     } else {
@@ -90,7 +95,10 @@ void print_selection(const Engine& engine) {
 // The engine for a plan file (its own plugins) or for an ONNX model built with --config.
 std::unique_ptr<Engine> open_engine(const Args& args, PluginRegistry& registry) {
   const std::string& model = args.positional[0];
-  if (is_plan_file(model)) return load_plan_engine(model, registry);
+  // By content; a file named *.plan is read as a plan whatever it holds, so that a damaged or foreign one is
+  // reported as "not a kiln plan" rather than as an ONNX model that needs --config.
+  if (is_plan_file(model) || std::filesystem::path(model).extension() == ".plan")
+    return load_plan_engine(model, registry);
   const std::string config_path = args.option("config");
   if (config_path.empty()) throw Error("run needs --config CFG.yaml for an ONNX model (the default is configs/cpu.yaml)");
   const BuildConfig config = load_build_config(config_path);
@@ -116,7 +124,7 @@ int run_command(const Args& args) {
   if (args.flag("verbose")) print_selection(*engine);
 
   const std::map<std::string, Tensor> inputs =
-      gather_inputs(args, engine->graph(), static_cast<uint64_t>(args.integer("seed", 0)));
+      gather_inputs(args, engine->plan(), static_cast<uint64_t>(args.integer("seed", 0)));
   for (int i = 0; i < warmup; ++i) engine->run(inputs);
   std::vector<double> times;
   std::map<std::string, Tensor> outputs;
