@@ -2,6 +2,7 @@
 
 #include "passes/constant_folding.hpp"
 #include "passes/dead_code.hpp"
+#include "passes/horizontal_fusion.hpp"
 #include "passes/identity_removal.hpp"
 #include "passes/pattern_fusion.hpp"
 #include "passes/verify_graph.hpp"
@@ -36,11 +37,13 @@ std::vector<std::string> run_default_passes(Graph& graph, const PassContext& con
   const PassSwitches& on = context.config.optimize;
   PassManager manager;
   // Identities go first so folding and fusion see through them; folding before DCE lets DCE drop what fed
-  // only folded nodes; fusion runs on the folded graph, and a last DCE drops what fusion orphaned.
+  // only folded nodes; fusion runs on the folded graph, then siblings merge (fused ones too), and a last DCE
+  // drops what fusion orphaned (the siblings' own constants, once stacked).
   if (on.identity_removal) manager.add(identity_removal_pass());
   if (on.constant_folding) manager.add(constant_folding_pass());
   if (on.dead_code) manager.add(dead_code_pass());
   if (on.fusion) manager.add(pattern_fusion_pass());
+  if (on.horizontal_fusion) manager.add(horizontal_fusion_pass());
   if (on.dead_code) manager.add(dead_code_pass());
   return manager.run(graph, context);
 }

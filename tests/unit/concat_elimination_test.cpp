@@ -19,10 +19,10 @@ std::unique_ptr<Graph> two_convs_concatenated(int64_t axis, bool second_also_rea
   GraphBuilder b;
   Value* x = b.input("x", {2, 4, 6, 6});
   Value* a = b.op("Conv", {x, b.constant("wa", random_floats({3, 4, 3, 3}, 1)), b.constant("ba", random_floats({3}, 2))}, "a");
-  b.graph().nodes().back()->attributes["pads"] = Attribute{KILN_ATTR_INTS, 0, 0, "", {1, 1, 1, 1}};
+  b.graph().nodes().back()->attributes["pads"] = testing::ints_attr({1, 1, 1, 1});
   Value* c = b.op("Conv", {x, b.constant("wc", random_floats({3, 4, 1, 1}, 3))}, "c");
   Value* joined = b.op("Concat", {a, c}, "joined");
-  b.graph().nodes().back()->attributes["axis"] = Attribute{KILN_ATTR_INT, axis};
+  b.graph().nodes().back()->attributes["axis"] = testing::int_attr(axis);
   b.output(b.op("Relu", {joined}, "y"));
   if (second_also_read_elsewhere) b.output(b.op("Neg", {c}, "also"));
   return b.take();

@@ -13,11 +13,17 @@
 #include <random>
 
 #include "kiln/float16.hpp"
+#include "pass_test_support.hpp"
 #include "plugin/host_api.hpp"
 #include "runtime/engine.hpp"
 
 namespace kiln {
 namespace {
+
+using testing::float_attr;
+using testing::int_attr;
+using testing::ints_attr;
+using testing::string_attr;
 
 std::string reference_pack() { return std::string(KILN_PLUGIN_DIR) + "/libkiln_cpu_reference.so"; }
 
@@ -28,31 +34,6 @@ const PluginRegistry& registry() {
     return loaded;
   }();
   return *r;
-}
-
-Attribute int_attr(int64_t v) {
-  Attribute a;
-  a.kind = KILN_ATTR_INT;
-  a.i = v;
-  return a;
-}
-Attribute float_attr(float v) {
-  Attribute a;
-  a.kind = KILN_ATTR_FLOAT;
-  a.f = v;
-  return a;
-}
-Attribute ints_attr(std::vector<int64_t> v) {
-  Attribute a;
-  a.kind = KILN_ATTR_INTS;
-  a.ints = std::move(v);
-  return a;
-}
-Attribute string_attr(std::string v) {
-  Attribute a;
-  a.kind = KILN_ATTR_STRING;
-  a.s = std::move(v);
-  return a;
 }
 
 // Builds a chain of nodes: each node's input 0 (or the position given) is the previous node's output.

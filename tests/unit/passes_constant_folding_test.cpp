@@ -115,7 +115,7 @@ TEST(PassConstantFolding, ShapeOnlyKernelsFoldOnceInputShapesAreFixed) {
   Value* x = b.input("x", {2, 3, 4});
   Value* shape = b.op("Shape", {x}, "shape");
   Value* dims = b.op("Cast", {shape}, "dims");  // a chain after the shape-only node folds in the same sweep
-  b.graph().nodes().back()->attributes["to"] = Attribute{KILN_ATTR_INT, KILN_DTYPE_INT64};
+  b.graph().nodes().back()->attributes["to"] = testing::int_attr(KILN_DTYPE_INT64);
   b.output(b.op("Reshape", {x, dims}, "y"));
   EXPECT_EQ(fold_constants(b.graph(), f.context).nodes, 2u);
   ASSERT_TRUE(dims->constant.has_value());

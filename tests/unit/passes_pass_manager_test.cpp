@@ -70,6 +70,7 @@ TEST(PassManager, DefaultPassesSimplifyAndKeepResults) {
                            "constant folding: 1 nodes folded into 1 constants",
                            "dead-code elimination: 1 nodes and 3 values removed",
                            "pattern fusion: 2 nodes fused into 1 (1 AddAct)",
+                           "horizontal fusion: 0 sibling nodes merged into 0",
                            "dead-code elimination: 0 nodes and 0 values removed",
                        }));
   ASSERT_EQ(graph->nodes().size(), 1u);
@@ -84,6 +85,7 @@ TEST(PassManager, DefaultPassesSimplifyAndKeepResults) {
 TEST(PassManager, SwitchedOffPassesDoNotRun) {
   PipelineFixture f;
   f.config.optimize.fusion = false;
+  f.config.optimize.horizontal_fusion = false;
   f.config.optimize.identity_removal = false;
   auto graph = small_model();
   const std::vector<std::string> summaries = run_default_passes(*graph, f.context);

@@ -14,7 +14,7 @@
  *
  * History:
  *   1.0  first release: plugin entry, host API, kernel descriptor, fused patterns, prepared-state serialization.
- *   1.1  kernel flags KILN_KERNEL_IDENTITY, KILN_KERNEL_NO_FOLD, KILN_KERNEL_SHAPE_ONLY, KILN_KERNEL_CONCAT; a pattern step's op_type may list
+ *   1.1  kernel flags KILN_KERNEL_IDENTITY, NO_FOLD, SHAPE_ONLY, CONCAT and STACKABLE; a pattern step's op_type may list
  *        alternatives separated by '|' ("Relu|Clip|Sigmoid").
  */
 #ifndef KILN_PLUGIN_H
@@ -231,6 +231,12 @@ typedef struct kiln_pattern_step {
                                          attribute 'axis' (negative counts from the end): when the inputs'
                                          producers declare STRIDED_OUTPUT, the builder has them write straight
                                          into their slices and the node does nothing at run time */
+#define KILN_KERNEL_STACKABLE 64u     /* (1.1) siblings that read the same input 0 and agree in all else, their
+                                         other inputs (and their fused steps') constants of rank >= 1, may merge
+                                         into one node: each constant stacked along axis 0, one output per
+                                         sibling (its output 0), and an INTS attribute "kiln_stack" giving each
+                                         sibling's axis-0 size of its first constant input. The kernel computes
+                                         once and splits its result into the outputs (its check may decline) */
 
 /* A kernel: one implementation of one op (or one fused pattern) on one device.
  * Hooks marked (optional) may be NULL. Every hook reports failure by status + set_error and never throws. */

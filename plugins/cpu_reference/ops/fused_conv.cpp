@@ -47,6 +47,23 @@ std::string add_reason(const FusedStep& add, const Node& conv) {
   return "";
 }
 
+// The attribute the core gives a node that stacks sibling convolutions (KILN_KERNEL_STACKABLE).
+const char* const kStack = "kiln_stack";
+
+// Why a stacked node cannot be computed as one convolution split into its outputs, or "".
+std::string stack_reason(const Node& node, const std::vector<FusedStep>& steps) {
+  const Node& conv = steps[0].node;
+  if (conv.attr_int("group", 1) != 1) return "grouped convolutions do not stack (their groups would mix)";
+  if (step_named(steps, "Add")) return "a stacked convolution cannot add a per-sibling operand";
+  const std::vector<int64_t> sizes = node.attr_ints(kStack);
+  int64_t total = 0;
+  for (int64_t m : sizes) total += m;
+  const ValueInfo w = conv.input(1);
+  if (!w.has_rank || w.dims.empty() || w.dims[0] != total) return "kiln_stack does not add up to W's output channels";
+  if (static_cast<int64_t>(sizes.size()) != node.num_outputs()) return "kiln_stack needs one output per sibling";
+  return "";
+}
+
 struct ConvFused {
   static KernelSpec spec() {
     KernelSpec s = fused_spec("ConvFused", 1, 2,
@@ -54,7 +71,10 @@ struct ConvFused {
                                {"", "BatchNormalization", 0, KILN_PATTERN_OPTIONAL},
                                {"", "Add", -1, KILN_PATTERN_OPTIONAL},
                                activation_pattern(KILN_PATTERN_OPTIONAL)});
-    s.flags = KILN_KERNEL_STRIDED_OUTPUT;  // may write straight into its slice of a Concat's output
+    // May write straight into its slice of a Concat's output, and sibling convolutions of one input may be
+    // stacked into one node whose result is split into the siblings' outputs (horizontal fusion).
+    s.flags = KILN_KERNEL_STRIDED_OUTPUT | KILN_KERNEL_STACKABLE;
+    s.outputs[0].flags |= KILN_IO_VARIADIC;  // a stacked node has one output per sibling
     return s;
   }
   static std::string check(const Node& node) {
@@ -64,11 +84,28 @@ struct ConvFused {
     if (const auto bn = step_named(steps, "BatchNormalization")) why = bn_reason(bn->node, conv);
     if (const auto add = step_named(steps, "Add"); add && why.empty()) why = add_reason(*add, conv);
     if (const auto act = activation_step(steps); act && why.empty()) why = Activation::check(act->node);
+    if (node.has(kStack) && why.empty()) why = stack_reason(node, steps);
     return why;
   }
-  static void infer(const Node& node, InferContext& ctx) { ConvAttrs(node.pattern_step(0)).infer(ctx); }
+  static void infer(const Node& node, InferContext& ctx) {
+    const ConvAttrs attrs(node.pattern_step(0));
+    if (!node.has(kStack)) return attrs.infer(ctx);
+    const ValueInfo x = ctx.input(0), w = ctx.input(1);
+    const std::vector<int64_t> sizes = node.attr_ints(kStack);
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      if (!x.has_rank || !w.has_rank) {
+        ctx.set_output_unknown_rank(static_cast<int>(i), x.dtype);
+        continue;
+      }
+      std::vector<int64_t> dims = attrs.output_dims(x.dims, w.dims);
+      dims[1] = sizes[i];  // sibling i's share of the stacked output channels
+      ctx.set_output(static_cast<int>(i), x.dtype, dims);
+    }
+  }
 
-  explicit ConvFused(const Node& node) : ConvFused(fused_steps(node)) {}
+  explicit ConvFused(const Node& node) : ConvFused(fused_steps(node)) {
+    if (node.has(kStack)) stack = node.attr_ints(kStack);
+  }
   explicit ConvFused(const std::vector<FusedStep>& steps)
       : conv(steps[0].node), conv_has_bias(steps[0].node.num_inputs() > 2), activation(activation_of(steps)) {
     if (const auto add = step_named(steps, "Add")) add_input = add->fused_input(add->other_input());
@@ -111,7 +148,8 @@ struct ConvFused {
                                        : runtime_bias ? values_as<C>(ctx.input(2), "ConvFused") : std::vector<C>();
       const std::vector<C> addend = add_input < 0 ? std::vector<C>() : broadcast_as<C>(ctx.input(add_input), y.shape());
       const int64_t size = s.maps * s.out_size;
-      ImageOutput<T> images(y);
+      std::vector<ImageOutput<T>> images;
+      for (int k = 0; k < ctx.num_outputs(); ++k) images.emplace_back(ctx.output(k));
       convolve(s, xv.data(), wv.data(), [&](int64_t n, C* out) {
         // The unfused order: (conv + bias) + addend, then the activation.
         if (!bv.empty())
@@ -120,10 +158,15 @@ struct ConvFused {
         if (!addend.empty())
           for (int64_t i = 0; i < size; ++i) out[i] += addend[n * size + i];
         activation.apply(out, size);
-        T* py = images.image(n, size);
-        for (int64_t i = 0; i < size; ++i) py[i] = static_cast<T>(out[i]);
+        int64_t row = 0;  // a stacked node's outputs take consecutive runs of the output channels
+        for (size_t k = 0; k < images.size(); ++k) {
+          const int64_t count = (stack.empty() ? s.maps : stack[k]) * s.out_size;
+          T* py = images[k].image(n, count);
+          for (int64_t i = 0; i < count; ++i) py[i] = static_cast<T>(out[row + i]);
+          row += count;
+        }
       });
-      images.finish();
+      for (ImageOutput<T>& image : images) image.finish();
     });
   }
 
@@ -139,6 +182,7 @@ struct ConvFused {
   bool conv_has_bias;
   Activation activation;
   int add_input = -1;  // the fused node's position of the Add operand; -1 without an Add
+  std::vector<int64_t> stack;  // a stacked node's output channels per sibling (empty: one output)
   bool folded = false;
   std::vector<double> weight, bias;  // folded with the BatchNormalization
   std::vector<int64_t> weight_dims;
