@@ -30,7 +30,8 @@ std::string fusions_line(const BuildReport& report) {
 }
 
 void print_summary(const BuildReport& r) {
-  std::printf("summary   layers %zu -> %zu, fusions %s\n", r.nodes_before, r.layers_after, fusions_line(r).c_str());
+  std::printf("summary   layers %zu -> %zu, fusions %s, concats eliminated %zu\n", r.nodes_before, r.layers_after,
+              fusions_line(r).c_str(), r.concats_eliminated);
   const double ratio = r.naive_bytes ? static_cast<double>(r.arena_bytes) / static_cast<double>(r.naive_bytes) : 0;
   std::printf("          arena %s vs %s if every intermediate had its own buffer (%.1f%%), %d stream(s)\n",
               mib(r.arena_bytes).c_str(), mib(r.naive_bytes).c_str(), 100 * ratio, r.streams);

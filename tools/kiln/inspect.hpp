@@ -14,6 +14,9 @@ std::string precision_of(const PlanContents& plan, const PlanNode& node);
 // "x float32[1,3,224,224]" for value `index`; "-" for an omitted one.
 std::string describe_plan_value(const PlanContents& plan, int32_t index);
 
+// True for an eliminated concat: every input is a view into its output 0, so the layer runs nothing.
+bool writes_in_place(const PlanContents& plan, const PlanNode& node);
+
 std::string inspect_text(const PlanContents& plan, const std::string& path);
 std::string inspect_json(const PlanContents& plan, const std::string& path);
 std::string inspect_dot(const PlanContents& plan);

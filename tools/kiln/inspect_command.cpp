@@ -43,7 +43,9 @@ std::string layers_section(const PlanContents& plan) {
     const PlanPlugin& p = plan.plugins[static_cast<size_t>(n.plugin)];
     out += line("  %4zu %-28s %-18s %s (%s %s) %s linear stream %u%s", i, n.op.name.c_str(), n.op.op_type.c_str(),
                 n.kernel.c_str(), p.name.c_str(), p.version.c_str(), precision_of(plan, n).c_str(), n.stream,
-                n.op.pattern.empty() ? "" : (" fuses " + std::to_string(n.op.pattern.size()) + " nodes").c_str());
+                writes_in_place(plan, n) ? " (no-op: its inputs were written in place)"
+                : n.op.pattern.empty()   ? ""
+                                         : (" fuses " + std::to_string(n.op.pattern.size()) + " nodes").c_str());
     out += "         in:  " + value_list(plan, n.op.inputs) + "\n";
     out += "         out: " + value_list(plan, n.op.outputs) + "\n";
   }
@@ -68,6 +70,16 @@ std::string tensors_section(const PlanContents& plan) {
 }
 
 }  // namespace
+
+bool writes_in_place(const PlanContents& plan, const PlanNode& node) {
+  if (node.op.inputs.empty() || node.op.outputs.empty() || node.op.outputs[0] < 0) return false;
+  for (int32_t v : node.op.inputs) {
+    if (v < 0) return false;
+    const PlanValue& value = plan.values[static_cast<size_t>(v)];
+    if (value.placement != PlanPlacement::kView || value.view.view_of != node.op.outputs[0]) return false;
+  }
+  return true;
+}
 
 std::string precision_of(const PlanContents& plan, const PlanNode& node) {
   for (int32_t v : node.op.outputs) {

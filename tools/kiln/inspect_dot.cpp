@@ -41,8 +41,10 @@ std::string inspect_dot(const PlanContents& plan) {
     const std::string id = "l" + std::to_string(i);
     std::string label = escaped(n.op.name) + "\\n" + escaped(n.op.op_type) + "\\n" + escaped(n.kernel);
     if (plan.schedule.num_streams > 1) label += "\\nstream " + std::to_string(n.stream);
-    out += "  " + id + " [shape=box, style=filled, fillcolor=\"" + kStreamColours[n.stream % 6] + "\", label=\"" +
-           label + "\"];\n";
+    const bool no_op = writes_in_place(plan, n);
+    if (no_op) label += "\\n(inputs written in place)";
+    out += "  " + id + " [shape=box, style=\"" + (no_op ? "filled,dashed" : "filled") + "\", fillcolor=\"" +
+           kStreamColours[n.stream % 6] + "\", label=\"" + label + "\"];\n";
     for (int32_t v : n.op.inputs) {
       auto from = producer.find(v);
       if (from != producer.end())
