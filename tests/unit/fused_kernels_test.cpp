@@ -442,6 +442,24 @@ TEST(FusedGemm, GemmWithEveryActivation) {
                             }});
 }
 
+// Gemm -> BatchNormalization (a Linear + BatchNorm1d), with and without an activation after it.
+TEST(FusedGemm, BatchNormalizationFoldsIntoEachColumn) {
+  auto acts = activations();
+  acts.insert(acts.begin(), {"none", [](ChainBuilder&) {}});
+  for (const auto& [name, activation] : acts)
+    for (size_t i = 0; i < gemm_cases().size(); ++i)
+      expect_fused_matches({"bn " + name + " case " + std::to_string(i), "kiln.cpu_ref.GemmFused",
+                            [=, act = activation](ChainBuilder& b) {
+                              const GemmCase g = gemm_cases()[i];
+                              std::vector<Value*> in = {b.input("a", g.a), b.constant("b", g.b)};
+                              if (!g.c.empty()) in.push_back(b.constant("c", g.c));
+                              b.node("Gemm", in, g.attrs, 13);
+                              const bool trans_b = g.attrs.count("transB") && g.attrs.at("transB").i;
+                              batch_norm(b, trans_b ? g.b[0] : g.b[1]);
+                              act(b);
+                            }});
+}
+
 // MatMul geometries (a BERT-like [batch, seq, hidden] x [hidden, out] first) and the bias's rank.
 struct MatMulCase {
   std::vector<int64_t> a, b;
@@ -530,7 +548,10 @@ TEST(FusedKernels, PatternsAreDeclared) {
   const std::string alternatives = conv_fused.pattern[3].op_type;
   for (const char* op : {"Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu", "Gelu"})
     EXPECT_NE(("|" + alternatives + "|").find(std::string("|") + op + "|"), std::string::npos) << op << " in " << alternatives;
-  EXPECT_EQ(kernel("kiln.cpu_ref.GemmFused").pattern_length, 2);
+  const kiln_kernel_desc& gemm_fused = kernel("kiln.cpu_ref.GemmFused");
+  ASSERT_EQ(gemm_fused.pattern_length, 3);
+  EXPECT_STREQ(gemm_fused.pattern[1].op_type, "BatchNormalization");
+  for (int i = 1; i < 3; ++i) EXPECT_TRUE(gemm_fused.pattern[i].flags & KILN_PATTERN_OPTIONAL);
   EXPECT_EQ(kernel("kiln.cpu_ref.MatMulAddFused").pattern_length, 3);
 }
 

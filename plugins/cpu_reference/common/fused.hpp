@@ -7,6 +7,7 @@
 #ifndef KILN_CPU_REF_FUSED_HPP
 #define KILN_CPU_REF_FUSED_HPP
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +74,37 @@ inline std::string legacy_broadcast_reason(const Node& step) {
     return step.op_type() + " with the legacy broadcast attribute (opset < 7) is not fused";
   return "";
 }
+
+// Why a BatchNormalization step cannot be folded into what precedes it (inference mode, unused training outputs,
+// constant statistics), or "".
+inline std::string batch_norm_reason(const Node& bn) {
+  if (bn.opset() < 7 && bn.attr_int("is_test", 0) == 0) return "BatchNormalization is in training mode (is_test=0)";
+  if (bn.opset() >= 14 && bn.attr_int("training_mode", 0) != 0) return "BatchNormalization is in training mode";
+  for (int i = 1; i < bn.num_outputs(); ++i)
+    if (bn.output(i).present()) return "BatchNormalization's training outputs (mean, var) are used";
+  if (bn.opset() < 9 && bn.attr_int("spatial", 1) == 0)
+    return "BatchNormalization with spatial=0 keeps statistics per position, which do not fold";
+  for (int i = 1; i < 5; ++i)
+    if (!bn.has_input(i) || !bn.input(i).data) return "BatchNormalization's input " + std::to_string(i) + " is not a constant";
+  return "";
+}
+
+// A BatchNormalization as one scale and shift per channel: y = x * scale + shift, in double.
+struct ChannelAffine {
+  std::vector<double> scale, shift;
+
+  explicit ChannelAffine(const Node& bn) {
+    std::vector<double> stats[4];  // scale, B, mean, var
+    for (int i = 0; i < 4; ++i) stats[i] = values_as<double>(bn.input(i + 1), "BatchNormalization");
+    const double epsilon = bn.attr_float("epsilon", 1e-5f);
+    for (size_t c = 0; c < stats[0].size(); ++c) {
+      if (stats[1].size() != stats[0].size() || stats[2].size() != stats[0].size() || stats[3].size() != stats[0].size())
+        fail_invalid("BatchNormalization: scale, B, mean and var need one value per channel");
+      scale.push_back(stats[0][c] / std::sqrt(stats[3][c] + epsilon));
+      shift.push_back(stats[1][c] - stats[2][c] * scale.back());
+    }
+  }
+};
 
 // A fused kernel over float types: `required` inputs, then optional ones of any number (what the optional steps
 // bring); one output.

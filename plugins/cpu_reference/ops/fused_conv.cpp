@@ -19,14 +19,7 @@ namespace {
 
 // Why the BatchNormalization step cannot be folded into the Conv, or "".
 std::string bn_reason(const Node& bn, const Node& conv) {
-  if (bn.opset() < 7 && bn.attr_int("is_test", 0) == 0) return "BatchNormalization is in training mode (is_test=0)";
-  if (bn.opset() >= 14 && bn.attr_int("training_mode", 0) != 0) return "BatchNormalization is in training mode";
-  for (int i = 1; i < bn.num_outputs(); ++i)
-    if (bn.output(i).present()) return "BatchNormalization's training outputs (mean, var) are used";
-  if (bn.opset() < 9 && bn.attr_int("spatial", 1) == 0)
-    return "BatchNormalization with spatial=0 keeps statistics per position, which do not fold into a Conv";
-  for (int i = 1; i < 5; ++i)
-    if (!bn.has_input(i) || !bn.input(i).data) return "BatchNormalization's input " + std::to_string(i) + " is not a constant";
+  if (const std::string why = batch_norm_reason(bn); !why.empty()) return why;
   for (int i = 1; i < 3; ++i)
     if (conv.has_input(i) && !conv.input(i).data)
       return "BatchNormalization folds into the Conv's weights, but its input '" + conv.input(i).name + "' is not a constant";

@@ -1,6 +1,8 @@
 // Fused matrix products: the activation (and bias) applied to the product before it is stored.
 //
-//   GemmFused:      Gemm -> activation. Inputs: A, B[, C] of the Gemm; the activation's bounds (Clip's).
+//   GemmFused:      Gemm -> [BatchNormalization] -> [activation] (at least one of them). Inputs: A, B[, C] of the
+//                   Gemm; the BatchNormalization's statistics (folded into a per-column scale and shift once, in
+//                   create); the activation's bounds (Clip's).
 //   MatMulAddFused: MatMul -> Add -> [activation], a Linear layer (a transformer's projections, and Linear+Gelu
 //                   when the model has Gelu as one op). Inputs: A, B of the MatMul; the Add's constant bias,
 //                   broadcast over the last dim ([N] or [1,..,1,N]); the activation's bounds.
@@ -20,29 +22,52 @@ std::string activation_reason(const std::vector<FusedStep>& steps) {
 
 struct GemmFused {
   static KernelSpec spec() {
-    // The activation is not optional: a lone Gemm has nothing to fuse.
-    return fused_spec("GemmFused", 6, 2, {{"", "Gemm", -1, 0}, activation_pattern(0)});
+    // Both later steps are optional; the core fuses chains of two nodes or more, so a lone Gemm stays a Gemm.
+    return fused_spec("GemmFused", 6, 2,
+                      {{"", "Gemm", -1, 0},
+                       {"", "BatchNormalization", 0, KILN_PATTERN_OPTIONAL},
+                       activation_pattern(KILN_PATTERN_OPTIONAL)});
   }
-  static std::string check(const Node& node) { return activation_reason(fused_steps(node)); }
+  static std::string check(const Node& node) {
+    const std::vector<FusedStep> steps = fused_steps(node);
+    if (const auto bn = step_named(steps, "BatchNormalization"))
+      if (const std::string why = batch_norm_reason(bn->node); !why.empty()) return why;
+    return activation_reason(steps);
+  }
   static void infer(const Node& node, InferContext& ctx) { GemmAttrs(node.pattern_step(0)).infer(ctx); }
 
   explicit GemmFused(const Node& node) : GemmFused(fused_steps(node)) {}
   explicit GemmFused(const std::vector<FusedStep>& steps)
-      : gemm(steps[0].node), has_c(steps[0].node.num_inputs() > 2), activation(activation_of(steps)) {}
+      : gemm(steps[0].node), has_c(steps[0].node.num_inputs() > 2), activation(activation_of(steps)) {
+    if (const auto bn = step_named(steps, "BatchNormalization")) batch_norm.emplace(bn->node);
+  }
 
   void execute(ExecContext& ctx) {
     const Tensor a = ctx.input(0), b = ctx.input(1), c = ctx.input(2), y = ctx.output(0);
     FloatTypes::dispatch(y.dtype(), "GemmFused", [&](auto tag) {
       using T = decltype(tag);
       std::vector<product_type_t<T>> v = gemm.evaluate<T>(a, b, has_c && ctx.has_input(2) ? &c : nullptr, y);
+      if (batch_norm) apply_batch_norm(v, y.rank() == 2 ? y.dim(1) : 0);
       activation.apply(v.data(), static_cast<int64_t>(v.size()));
       store_as<T>(v, y);
     });
   }
 
+  // Y is [M, N]: BatchNormalization's channels are its N columns.
+  template <class P> void apply_batch_norm(std::vector<P>& v, int64_t columns) const {
+    if (columns != static_cast<int64_t>(batch_norm->scale.size()))
+      fail_invalid("GemmFused: BatchNormalization has " + std::to_string(batch_norm->scale.size()) +
+                   " channels for a product of " + std::to_string(columns) + " columns");
+    for (size_t i = 0; i < v.size(); ++i) {
+      const size_t column = i % static_cast<size_t>(columns);
+      v[i] = static_cast<P>(v[i] * batch_norm->scale[column] + batch_norm->shift[column]);
+    }
+  }
+
   GemmAttrs gemm;
   bool has_c;
   Activation activation;
+  std::optional<ChannelAffine> batch_norm;  // the folded BatchNormalization, when the pattern has one
 };
 
 struct MatMulAddFused {
