@@ -11,6 +11,7 @@
 #include "memory/memory_planner.hpp"
 #include "passes/pass_manager.hpp"
 #include "plugin/host_api.hpp"
+#include "plugin/kernel_flags.hpp"
 #include "runtime/engine.hpp"
 #include "runtime/run_node.hpp"
 #include "runtime/shape_inference.hpp"
@@ -72,6 +73,22 @@ ValueHome home_of(const Value& v) {
   return ValueHome::Heap;  // graph outputs stay here; planned intermediates move to the arena
 }
 
+// A layer whose kernel declares KILN_KERNEL_INPLACE_0 may write output 0 over input 0; the planner grants it
+// where input 0 has no later reader in any execution of the schedule.
+void request_in_place(const EnginePlan& plan, std::vector<BufferUse>& buffers, const std::vector<size_t>& buffer_value) {
+  std::unordered_map<const Value*, int> buffer_of;
+  for (size_t b = 0; b < buffers.size(); ++b) buffer_of[plan.graph->values()[buffer_value[b]].get()] = static_cast<int>(b);
+  for (size_t b = 0; b < buffers.size(); ++b) {
+    const Layer& producer = plan.layers[static_cast<size_t>(buffers[b].producer)];
+    const Node& node = *producer.node;
+    if (!has_kernel_flag(*producer.selection.chosen, KILN_KERNEL_INPLACE_0) || node.inputs.empty()) continue;
+    if (node.outputs.empty() || node.outputs[0] != plan.graph->values()[buffer_value[b]].get()) continue;
+    auto input = buffer_of.find(node.inputs[0]);
+    if (input != buffer_of.end() && buffers[static_cast<size_t>(input->second)].bytes >= buffers[b].bytes)
+      buffers[b].inplace_of = input->second;
+  }
+}
+
 // Places every intermediate whose size is bounded in one arena, reusing bytes between values whose lifetimes
 // never overlap under the schedule. The inputs of an eliminated concat are not buffers of their own: their
 // producers write into the concat's output, whose bytes are in use from the first of them.
@@ -103,6 +120,7 @@ void plan_arena(EnginePlan& plan, const std::vector<std::vector<int>>& deps,
     buffers.push_back(std::move(use));
     buffer_value.push_back(i);
   }
+  request_in_place(plan, buffers, buffer_value);
   const MemoryPlan memory = plan_memory(buffers, HappensBefore(deps, plan.schedule));
   for (size_t b = 0; b < buffers.size(); ++b) {
     ValueSlot& slot = plan.slots[buffer_value[b]];

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "planfile/attribute_conversion.hpp"
 #include "plugin/host_api.hpp"
 #include "runtime/run_node.hpp"
 #include "util/error.hpp"
@@ -18,19 +19,6 @@ PlanTensor plan_tensor(const Tensor& t) {
   out.dims = t.dims();
   out.data.resize(t.bytes());
   if (t.bytes()) std::memcpy(out.data.data(), t.data(), t.bytes());
-  return out;
-}
-
-PlanAttribute plan_attribute(const Attribute& a) {
-  PlanAttribute out;
-  out.kind = a.kind;
-  out.i = a.i;
-  out.f = a.f;
-  out.s = a.s;
-  out.ints = a.ints;
-  out.floats = a.floats;
-  out.strings = a.strings;
-  if (a.kind == KILN_ATTR_TENSOR) out.tensor = plan_tensor(a.tensor);
   return out;
 }
 
@@ -106,7 +94,8 @@ class Exporter {
     op.opset = node.opset;
     for (const Value* v : node.inputs) op.inputs.push_back(index_of(v));
     for (const Value* v : node.outputs) op.outputs.push_back(index_of(v));
-    for (const auto& [name, attribute] : node.attributes) op.attributes[name] = plan_attribute(attribute);
+    for (const auto& [name, attribute] : node.attributes)
+      op.attributes[name] = convert_attribute<PlanAttribute>(attribute, plan_tensor);
     for (const auto& step : node.pattern) op.pattern.push_back(plan_op(*step));
     return op;
   }

@@ -17,6 +17,7 @@ struct Engine::LayerValues {
   std::vector<int> inputs;   // value index per input position, -1 when omitted
   std::vector<int> outputs;  // value index per output position, -1 when omitted
   bool elided = false;       // an eliminated concat: its inputs were written in place, there is nothing to run
+  bool in_place = false;     // output 0 shares input 0's bytes (poisoning it would destroy the input)
 };
 
 // The memory one run uses. Kept between runs so that a run allocates no arena and starts no thread.
@@ -32,6 +33,10 @@ std::shared_ptr<uint8_t> allocate_arena(size_t bytes) {
   void* p = std::aligned_alloc(64, ((bytes + 63) / 64) * 64 + 64);
   if (!p) throw Error("cannot allocate the engine's arena of " + std::to_string(bytes) + " bytes");
   return std::shared_ptr<uint8_t>(static_cast<uint8_t*>(p), [](uint8_t* q) { std::free(q); });
+}
+
+bool shares_bytes(const ValueSlot& a, const ValueSlot& b) {
+  return a.home == ValueHome::Arena && b.home == ValueHome::Arena && a.offset == b.offset;
 }
 
 // Whether `dims` lies inside the profile's [min, max] for this input.
@@ -73,7 +78,8 @@ class Engine::Run {
     const std::vector<OutputShape> shapes = output_shapes(kernel, *layer.node, inputs);
     std::vector<Tensor> outputs(shapes.size());
     for (size_t i = 0; i < shapes.size(); ++i)
-      if (io.outputs[i] >= 0) outputs[i] = place_output(*layer.node, io.outputs[i], shapes[i], !io.elided);
+      if (io.outputs[i] >= 0)
+        outputs[i] = place_output(*layer.node, io.outputs[i], shapes[i], !io.elided && !(i == 0 && io.in_place));
     const int stream = engine_.plan_.schedule.stream_of[static_cast<size_t>(index)];
     if (!io.elided)
       execute_layer(kernel, layer.state, *layer.node, inputs, outputs, context_.workspaces[static_cast<size_t>(stream)]);
@@ -148,6 +154,8 @@ Engine::Engine(EnginePlan plan, EngineOptions options) : plan_(std::move(plan)),
   for (size_t i = 0; i < plan_.layers.size(); ++i) {
     LayerValues& io = layer_values_[i];
     io.elided = io.outputs.size() == 1 && is_eliminated_concat(plan_, i, io.inputs, io.outputs[0]);
+    io.in_place = !io.inputs.empty() && !io.outputs.empty() && io.inputs[0] >= 0 && io.outputs[0] >= 0 &&
+                  shares_bytes(plan_.slots[static_cast<size_t>(io.inputs[0])], plan_.slots[static_cast<size_t>(io.outputs[0])]);
   }
   validate_schedule(plan_.schedule, static_cast<int>(plan_.layers.size()));
 }

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "planfile/attribute_conversion.hpp"
 #include "plugin/host_api.hpp"
 #include "runtime/engine.hpp"
 #include "runtime/run_node.hpp"
@@ -43,19 +44,6 @@ const PluginLibrary& load_plan_plugin(const PlanPlugin& plugin, PluginRegistry& 
 Tensor tensor_from(const PlanTensor& t) {
   Tensor out(t.dtype, t.dims);
   if (!t.data.empty()) std::memcpy(out.data(), t.data.data(), t.data.size());
-  return out;
-}
-
-Attribute attribute_from(const PlanAttribute& a) {
-  Attribute out;
-  out.kind = a.kind;
-  out.i = a.i;
-  out.f = a.f;
-  out.s = a.s;
-  out.ints = a.ints;
-  out.floats = a.floats;
-  out.strings = a.strings;
-  if (a.kind == KILN_ATTR_TENSOR) out.tensor = tensor_from(a.tensor);
   return out;
 }
 
@@ -124,7 +112,7 @@ class Importer {
     node->opset = op.opset;
     for (int32_t i : op.inputs) node->inputs.push_back(value(i));
     for (int32_t i : op.outputs) node->outputs.push_back(value(i));
-    for (const auto& [name, a] : op.attributes) node->attributes[name] = attribute_from(a);
+    for (const auto& [name, a] : op.attributes) node->attributes[name] = convert_attribute<Attribute>(a, tensor_from);
     for (const PlanOp& step : op.pattern) node->pattern.push_back(make_node(step));
     return node;
   }

@@ -79,7 +79,12 @@ using op_result_t = std::conditional_t<detail::output_dtype<Op>::value == KILN_D
 // y = op(x)
 template <class Op>
 struct UnaryKernel {
-  static KernelSpec spec() { return elementwise_spec<Op>(1); }
+  static KernelSpec spec() {
+    KernelSpec s = elementwise_spec<Op>(1);
+    // Element i is read before it is written, so output 0 may be input 0 when the types match.
+    if (detail::output_dtype<Op>::value == KILN_DTYPE_UNDEFINED) s.flags |= KILN_KERNEL_INPLACE_0;
+    return s;
+  }
   explicit UnaryKernel(const Node& node) : op(node) {}
   static void infer(const Node&, InferContext& ctx) {
     const ValueInfo x = ctx.input(0);
