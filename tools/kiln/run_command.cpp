@@ -97,8 +97,11 @@ std::unique_ptr<Engine> open_engine(const Args& args, PluginRegistry& registry) 
   const std::string& model = args.positional[0];
   // By content; a file named *.plan is read as a plan whatever it holds, so that a damaged or foreign one is
   // reported as "not a kiln plan" rather than as an ONNX model that needs --config.
-  if (is_plan_file(model) || std::filesystem::path(model).extension() == ".plan")
+  if (is_plan_file(model) || std::filesystem::path(model).extension() == ".plan") {
+    if (!args.option("config").empty())  // the plan was built with its config; its plugins are fixed
+      std::fprintf(stderr, "kiln run: note: --config is ignored for a plan file (it names its own plugins)\n");
     return load_plan_engine(model, registry);
+  }
   const std::string config_path = args.option("config");
   if (config_path.empty()) throw Error("run needs --config CFG.yaml for an ONNX model (the default is configs/cpu.yaml)");
   const BuildConfig config = load_build_config(config_path);
