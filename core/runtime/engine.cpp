@@ -136,18 +136,17 @@ Engine::Engine(std::unique_ptr<Graph> graph, const PluginRegistry& registry, con
     : Engine(build_engine_plan(std::move(graph), registry, config), options) {}
 
 Engine::Engine(EnginePlan plan, EngineOptions options) : plan_(std::move(plan)), options_(options) {
-  std::unordered_map<const Value*, int> index;
   const auto& values = plan_.graph->values();
-  for (size_t i = 0; i < values.size(); ++i) index[values[i].get()] = static_cast<int>(i);
   for (size_t i = 0; i < values.size(); ++i) value_index_[values[i].get()] = i;
+  auto index_of = [&](const Value* v) { return v ? static_cast<int>(value_index_.at(v)) : -1; };
   consumer_count_.assign(values.size(), 0);
   for (const Layer& layer : plan_.layers) {
     LayerValues io;
     for (const Value* v : layer.node->inputs) {
-      io.inputs.push_back(v ? index.at(v) : -1);
-      if (v) ++consumer_count_[static_cast<size_t>(index.at(v))];
+      io.inputs.push_back(index_of(v));
+      if (v) ++consumer_count_[value_index_.at(v)];
     }
-    for (const Value* v : layer.node->outputs) io.outputs.push_back(v ? index.at(v) : -1);
+    for (const Value* v : layer.node->outputs) io.outputs.push_back(index_of(v));
     layer_values_.push_back(std::move(io));
   }
   if (plan_.slots.size() != values.size()) plan_.slots.resize(values.size());
