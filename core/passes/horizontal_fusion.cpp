@@ -47,13 +47,18 @@ std::string sibling_key(const Node& node) {
   for (size_t i = 1; i < node.outputs.size(); ++i)
     if (node.outputs[i] && (!node.outputs[i]->consumers.empty() || node.outputs[i]->is_graph_output)) return "";
   std::string key = node.domain + "::" + node.op_type + "@" + std::to_string(node.opset) + "|" + attributes_key(node);
-  for (const Value* v : node.inputs) {
+  for (size_t i = 1; i < node.inputs.size(); ++i) {
+    const Value* v = node.inputs[i];
     if (!v) {
       key += "|-";
       continue;
     }
-    if (v == node.inputs[0]) continue;
-    if (!v->constant || v->constant->rank() < 1 || v == node.inputs[0]) return "";
+    if (!v->constant || v->constant->rank() < 1) return "";  // input 0 read again, or any computed input
+    const auto first_use = std::find(node.inputs.begin() + 1, node.inputs.end(), v) - node.inputs.begin();
+    if (static_cast<size_t>(first_use) < i) {  // one constant at two positions: siblings must repeat it alike
+      key += "|=" + std::to_string(first_use);
+      continue;
+    }
     std::vector<int64_t> rest = v->constant->dims();
     rest.erase(rest.begin());
     key += "|" + std::to_string(v->constant->dtype()) + format_dims(rest);

@@ -86,5 +86,18 @@ TEST(PassHorizontalFusion, GroupedConvolutionsAreDeclinedByTheKernel) {
   expect_same(with, run(towers(false, 2), false));
 }
 
+TEST(PassHorizontalFusion, SiblingsThatReadInput0AgainAreLeftAlone) {
+  GraphBuilder b;
+  Value* x = b.input("x", {1, 1, 1, 1});  // a 1x1x1x1 tensor is also a valid 1x1 filter: Conv(x, x)
+  for (const char* name : {"p", "q"}) b.output(b.op("Relu", {b.op("Conv", {x, x}, name)}, std::string(name) + ".relu"));
+  PassFixture f;  // the whole pipeline: pattern fusion first makes the siblings ConvFused, which stacks
+  BuildReport report;
+  Engine engine(build_engine_plan(b.take(), f.registry, f.config, &report));
+  EXPECT_NE(report.pass_summaries[4].find("0 sibling nodes merged"), std::string::npos) << report.pass_summaries[4];
+  Tensor x_value(KILN_DTYPE_FLOAT32, {1, 1, 1, 1});
+  x_value.as<float>()[0] = -3.f;
+  EXPECT_FLOAT_EQ(engine.run({{"x", x_value}}).at("p.relu").as<float>()[0], 9.f);  // relu(-3 * -3)
+}
+
 }  // namespace
 }  // namespace kiln
