@@ -22,5 +22,5 @@ build-asan/bin/kiln-conformance --jobs "$jobs" --timeout 300 --expected tests/co
 tail -n 1 build-asan/conformance.log
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
-echo "== fuzzing the parsers (ONNX import, YAML config, .npy), 30 s each =="
+echo "== fuzzing the parsers (ONNX import, YAML config, .npy, plan files), 30 s each =="
 scripts/fuzz.sh 30
