@@ -17,6 +17,7 @@
 #include "runtime/shape_inference.hpp"
 #include "schedule/happens_before.hpp"
 #include "schedule/stream_scheduler.hpp"
+#include "util/byte_size.hpp"
 #include "util/error.hpp"
 
 namespace kiln {
@@ -143,12 +144,6 @@ void plan_arena(EnginePlan& plan, const std::vector<std::vector<int>>& deps,
     for (const ConcatSlice& slice : c.slices) plan.naive_bytes += (*bounds[slice.value] + 63) / 64 * 64;
 }
 
-std::string mib(size_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return text;
-}
-
 void fill_report(const EnginePlan& plan, BuildReport& report) {
   report.layers_after = plan.layers.size();
   report.arena_bytes = plan.arena_bytes;
@@ -205,7 +200,7 @@ EnginePlan build_engine_plan(std::unique_ptr<Graph> graph, const PluginRegistry&
     throw;
   }
   fill_report(plan, r);
-  say("memory    arena " + mib(plan.arena_bytes) + " for intermediates totalling " + mib(plan.naive_bytes) +
+  say("memory    arena " + format_mib(plan.arena_bytes) + " for intermediates totalling " + format_mib(plan.naive_bytes) +
       (r.heap_values ? " (" + std::to_string(r.heap_values) + " data-dependent values on the heap)" : ""));
   r.build_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return plan;

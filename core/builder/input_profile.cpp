@@ -6,12 +6,6 @@ namespace kiln {
 
 namespace {
 
-Value* graph_input(Graph& graph, const std::string& name) {
-  for (Value* v : graph.inputs())
-    if (v->name == name) return v;
-  return nullptr;
-}
-
 void check_range_fits(const Value& input, const ShapeRange& range) {
   const std::string where = range.where.str() + ": profile of input '" + input.name + "'";
   if (!input.has_shape) return;
@@ -29,13 +23,10 @@ void check_range_fits(const Value& input, const ShapeRange& range) {
 
 void apply_input_profile(Graph& graph, const std::map<std::string, ShapeRange>& profile) {
   for (const auto& [name, range] : profile) {
-    Value* input = graph_input(graph, name);
-    if (!input) {
-      std::string names;
-      for (const Value* v : graph.inputs()) names += (names.empty() ? "" : ", ") + v->name;
+    Value* input = graph.find_input(name);
+    if (!input)
       throw Error(range.where.str() + ": the profile names '" + name + "', which is not an input of the model (its " +
-                  "inputs: " + names + ")");
-    }
+                  "inputs: " + graph.input_names() + ")");
     check_range_fits(*input, range);
     input->has_shape = true;
     input->dims.resize(range.max.size());

@@ -171,4 +171,16 @@ size_t Graph::remove_unused_values() {
   return before - values_.size();
 }
 
+Value* Graph::find_input(const std::string& name) const {
+  for (Value* v : inputs_)
+    if (v->name == name) return v;
+  return nullptr;
+}
+
+std::string Graph::input_names() const {
+  std::string names;
+  for (const Value* v : inputs_) names += (names.empty() ? "" : ", ") + v->name;
+  return names;
+}
+
 }  // namespace kiln

@@ -82,6 +82,10 @@ class Graph {
   // Nodes in an order where every producer precedes its consumers; throws naming a node on a cycle.
   std::vector<Node*> topological_order() const;
 
+  // The graph input named `name`, or nullptr; and "a, b, c", the inputs' names for messages.
+  Value* find_input(const std::string& name) const;
+  std::string input_names() const;
+
   // Editing, for the graph passes. Each keeps producer/consumer edges consistent; none touches the graph's
   // input/output lists, so graph input and output names stay as the model gave them.
 

@@ -171,15 +171,9 @@ void destroy_states(std::vector<Layer>& layers) {
 
 void Engine::check_inputs(const std::map<std::string, Tensor>& inputs) const {
   const Graph& graph = *plan_.graph;
-  for (const auto& entry : inputs) {
-    bool known = false;
-    for (const Value* v : graph.inputs()) known = known || v->name == entry.first;
-    if (!known) {
-      std::string names;
-      for (const Value* v : graph.inputs()) names += (names.empty() ? "" : ", ") + v->name;
-      throw Error("input '" + entry.first + "' is not an input of the model (its inputs: " + names + ")");
-    }
-  }
+  for (const auto& entry : inputs)
+    if (!graph.find_input(entry.first))
+      throw Error("input '" + entry.first + "' is not an input of the model (its inputs: " + graph.input_names() + ")");
   for (const Value* v : graph.inputs()) {
     auto it = inputs.find(v->name);
     if (it == inputs.end()) throw Error("missing input '" + v->name + "' (" + v->describe() + ")");

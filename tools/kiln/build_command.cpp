@@ -7,17 +7,12 @@
 #include "cli.hpp"
 #include "planfile/plan_file.hpp"
 #include "runtime/load_engine.hpp"
+#include "util/byte_size.hpp"
 #include "util/error.hpp"
 
 namespace kiln::cli {
 
 namespace {
-
-std::string mib(size_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return text;
-}
 
 std::string fusions_line(const BuildReport& report) {
   std::string line;
@@ -34,7 +29,7 @@ void print_summary(const BuildReport& r) {
               fusions_line(r).c_str(), r.concats_eliminated);
   const double ratio = r.naive_bytes ? static_cast<double>(r.arena_bytes) / static_cast<double>(r.naive_bytes) : 0;
   std::printf("          arena %s vs %s if every intermediate had its own buffer (%.1f%%), %d stream(s)\n",
-              mib(r.arena_bytes).c_str(), mib(r.naive_bytes).c_str(), 100 * ratio, r.streams);
+              format_mib(r.arena_bytes).c_str(), format_mib(r.naive_bytes).c_str(), 100 * ratio, r.streams);
   std::printf("          built in %.1f ms (config, plugins, import, passes, kernels, plan, file)\n", r.build_ms);
 }
 

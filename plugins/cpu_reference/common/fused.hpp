@@ -96,10 +96,11 @@ struct ChannelAffine {
   explicit ChannelAffine(const Node& bn) {
     std::vector<double> stats[4];  // scale, B, mean, var
     for (int i = 0; i < 4; ++i) stats[i] = values_as<double>(bn.input(i + 1), "BatchNormalization");
+    for (int i = 1; i < 4; ++i)
+      if (stats[i].size() != stats[0].size())
+        fail_invalid("BatchNormalization: scale, B, mean and var need one value per channel");
     const double epsilon = bn.attr_float("epsilon", 1e-5f);
     for (size_t c = 0; c < stats[0].size(); ++c) {
-      if (stats[1].size() != stats[0].size() || stats[2].size() != stats[0].size() || stats[3].size() != stats[0].size())
-        fail_invalid("BatchNormalization: scale, B, mean and var need one value per channel");
       scale.push_back(stats[0][c] / std::sqrt(stats[3][c] + epsilon));
       shift.push_back(stats[1][c] - stats[2][c] * scale.back());
     }

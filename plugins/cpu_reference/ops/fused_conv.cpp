@@ -8,7 +8,6 @@
 //
 // Inputs (common/fused.hpp gives the convention): X, W[, B] of the Conv; scale, B, mean, var of the
 // BatchNormalization; the Add's other operand; the activation's bounds (Clip's min and max, read in create).
-#include <cmath>
 
 #include "common/conv_core.hpp"
 #include "common/image_output.hpp"
@@ -105,24 +104,21 @@ struct ConvFused {
     if (const auto bn = step_named(steps, "BatchNormalization")) fold(steps[0].node, bn->node);
   }
 
-  // Folds the BatchNormalization into the (constant) weights and bias, in double.
+  // Folds the BatchNormalization into the (constant) weights and bias, in double: w' = w * scale,
+  // b' = b * scale + shift per output channel.
   void fold(const Node& conv_node, const Node& bn) {
     const ValueInfo w = conv_node.input(1);
     weight = values_as<double>(w, "ConvFused");
     weight_dims = w.dims;
     const int64_t maps = weight_dims.at(0), per_map = maps ? static_cast<int64_t>(weight.size()) / maps : 0;
     bias = conv_node.has_input(2) ? values_as<double>(conv_node.input(2), "ConvFused") : std::vector<double>(maps, 0.0);
-    std::vector<double> stats[4];  // scale, B, mean, var
-    for (int i = 0; i < 4; ++i) stats[i] = values_as<double>(bn.input(i + 1), "ConvFused");
-    for (const std::vector<double>* v : {&bias, &stats[0], &stats[1], &stats[2], &stats[3]})
-      if (static_cast<int64_t>(v->size()) != maps)
-        fail_invalid("ConvFused: the Conv's bias and BatchNormalization's inputs need one value per output channel (" +
-                     std::to_string(maps) + ")");
-    const double epsilon = bn.attr_float("epsilon", 1e-5f);
+    const ChannelAffine affine(bn);
+    if (static_cast<int64_t>(bias.size()) != maps || static_cast<int64_t>(affine.scale.size()) != maps)
+      fail_invalid("ConvFused: the Conv's bias and BatchNormalization's inputs need one value per output channel (" +
+                   std::to_string(maps) + ")");
     for (int64_t m = 0; m < maps; ++m) {
-      const double s = stats[0][m] / std::sqrt(stats[3][m] + epsilon);
-      for (int64_t i = 0; i < per_map; ++i) weight[m * per_map + i] *= s;
-      bias[m] = (bias[m] - stats[2][m]) * s + stats[1][m];
+      for (int64_t i = 0; i < per_map; ++i) weight[m * per_map + i] *= affine.scale[m];
+      bias[m] = bias[m] * affine.scale[m] + affine.shift[m];
     }
     folded = true;
   }
