@@ -6,12 +6,18 @@
 #include <unordered_map>
 
 #include "builder/concat_elimination.hpp"
+#include "builder/device_placement.hpp"
+#include "builder/layout_assignment.hpp"
+#include "builder/precision_assignment.hpp"
 #include "builder/input_profile.hpp"
 #include "builder/value_bounds.hpp"
 #include "memory/memory_planner.hpp"
 #include "passes/pass_manager.hpp"
+#include "plugin/build_hooks.hpp"
 #include "plugin/host_api.hpp"
+#include "plugin/tuning_cache.hpp"
 #include "plugin/kernel_flags.hpp"
+#include "runtime/device_copy.hpp"
 #include "runtime/engine.hpp"
 #include "runtime/run_node.hpp"
 #include "runtime/shape_inference.hpp"
@@ -32,20 +38,41 @@ void* create_state(const KernelEntry& kernel, const Node& node) {
   return state;
 }
 
-// One layer per node in topological order, each with its kernel chosen, its output shapes refined by that
-// kernel and its state prepared.
-std::vector<Layer> select_and_prepare(Graph& graph, const KernelSelector& selector) {
+// The kernel for `node`: the core's own for a device copy, else the selector's choice.
+Selection select_kernel(const KernelSelector& selector, const Node& node) {
+  if (!is_copy_node(node)) return selector.select(node);
+  Selection selection;
+  selection.chosen = &copy_kernel(node);
+  return selection;
+}
+
+// The order the layers run in: topological, except that a device plan's copies of graph inputs come first and
+// its copies to graph outputs last, since the engine runs them before and after the body (outside a captured
+// graph). The schedule and the memory plan follow this order, so a value the engine copies out at the end
+// keeps its bytes until then.
+std::vector<Node*> execution_order(const Graph& graph) {
+  std::vector<Node*> order = graph.topological_order();
+  std::stable_partition(order.begin(), order.end(), [](const Node* n) { return is_boundary_copy_in(*n); });
+  std::stable_partition(order.begin(), order.end(), [](const Node* n) { return !is_boundary_copy_out(*n); });
+  return order;
+}
+
+// One layer per node in execution order, each with its kernel chosen, its output shapes refined by that
+// kernel and its state prepared. Kernels may consult the timing cache and leave notes while they are created.
+std::vector<Layer> select_and_prepare(Graph& graph, const KernelSelector& selector, BuildHooks& hooks) {
   std::vector<Layer> layers;
+  const ScopedBuildHooks active(hooks);
   try {
-    for (Node* node : graph.topological_order()) {
+    for (Node* node : execution_order(graph)) {
       Layer layer;
       layer.node = node;
-      layer.selection = selector.select(*node);
+      layer.selection = select_kernel(selector, *node);
       if (!layer.selection.chosen) selector.fail(*node, layer.selection);
       propagate_shapes(*layer.selection.chosen, *node);
       layers.push_back(std::move(layer));
       // Prepared after it is in the list, so that a failure leaves every earlier state to the cleanup below.
       layers.back().state = create_state(*layers.back().selection.chosen, *node);
+      if (auto notes = hooks.notes.find(node); notes != hooks.notes.end()) layers.back().notes = notes->second;
     }
   } catch (...) {
     destroy_states(layers);
@@ -74,8 +101,8 @@ ValueHome home_of(const Value& v) {
   return ValueHome::Heap;  // graph outputs stay here; planned intermediates move to the arena
 }
 
-// A layer whose kernel declares KILN_KERNEL_INPLACE_0 may write output 0 over input 0; the planner grants it
-// where input 0 has no later reader in any execution of the schedule.
+// A layer whose kernel declares KILN_KERNEL_INPLACE_0 may write output 0 over input 0 when both are stored in
+// one layout; the planner grants it where input 0 has no later reader in any execution of the schedule.
 void request_in_place(const EnginePlan& plan, std::vector<BufferUse>& buffers, const std::vector<size_t>& buffer_value) {
   std::unordered_map<const Value*, int> buffer_of;
   for (size_t b = 0; b < buffers.size(); ++b) buffer_of[plan.graph->values()[buffer_value[b]].get()] = static_cast<int>(b);
@@ -84,13 +111,43 @@ void request_in_place(const EnginePlan& plan, std::vector<BufferUse>& buffers, c
     const Node& node = *producer.node;
     if (!has_kernel_flag(*producer.selection.chosen, KILN_KERNEL_INPLACE_0) || node.inputs.empty()) continue;
     if (node.outputs.empty() || node.outputs[0] != plan.graph->values()[buffer_value[b]].get()) continue;
+    // NHWC in and linear out (or the reverse) would overwrite input elements not read yet.
+    if (node.inputs[0] && node.inputs[0]->layout != node.outputs[0]->layout) continue;
     auto input = buffer_of.find(node.inputs[0]);
     if (input != buffer_of.end() && buffers[static_cast<size_t>(input->second)].bytes >= buffers[b].bytes)
       buffers[b].inplace_of = input->second;
   }
 }
 
-// Places every intermediate whose size is bounded in one arena, reusing bytes between values whose lifetimes
+// Places the buffers of values that live on `device` in that device's arena.
+void place_in_arena(EnginePlan& plan, const std::vector<BufferUse>& all, const std::vector<size_t>& buffer_value,
+                    const HappensBefore& order, kiln_device device) {
+  std::vector<BufferUse> buffers;
+  std::vector<size_t> index;  // position in `all`
+  std::vector<int> renumbered(all.size(), -1);
+  const auto& values = plan.graph->values();
+  for (size_t b = 0; b < all.size(); ++b)
+    if (values[buffer_value[b]]->device == device) {
+      renumbered[b] = static_cast<int>(buffers.size());
+      buffers.push_back(all[b]);
+      index.push_back(b);
+    }
+  if (buffers.empty()) return;
+  for (BufferUse& use : buffers)
+    if (use.inplace_of >= 0) use.inplace_of = renumbered[static_cast<size_t>(use.inplace_of)];  // -1 across devices
+  const MemoryPlan memory = plan_memory(buffers, order);
+  for (size_t b = 0; b < buffers.size(); ++b) {
+    ValueSlot& slot = plan.slots[buffer_value[index[b]]];
+    slot.home = ValueHome::Arena;
+    slot.device = device;
+    slot.offset = memory.offsets[b];
+    slot.bytes = buffers[b].bytes;
+  }
+  (device == KILN_DEVICE_CPU ? plan.arena_bytes : plan.device_arena_bytes) = memory.arena_bytes;
+  plan.naive_bytes += memory.naive_bytes;
+}
+
+// Places every intermediate whose size is bounded in one arena per device, reusing bytes between values whose lifetimes
 // never overlap under the schedule. The inputs of an eliminated concat are not buffers of their own: their
 // producers write into the concat's output, whose bytes are in use from the first of them.
 void plan_arena(EnginePlan& plan, const std::vector<std::vector<int>>& deps,
@@ -122,24 +179,22 @@ void plan_arena(EnginePlan& plan, const std::vector<std::vector<int>>& deps,
     buffer_value.push_back(i);
   }
   request_in_place(plan, buffers, buffer_value);
-  const MemoryPlan memory = plan_memory(buffers, HappensBefore(deps, plan.schedule));
-  for (size_t b = 0; b < buffers.size(); ++b) {
-    ValueSlot& slot = plan.slots[buffer_value[b]];
-    slot.home = ValueHome::Arena;
-    slot.offset = memory.offsets[b];
-    slot.bytes = buffers[b].bytes;
-  }
+  const HappensBefore order(deps, plan.schedule);
+  plan.arena_bytes = 0;
+  plan.device_arena_bytes = 0;
+  plan.naive_bytes = 0;
+  for (const kiln_device device : {KILN_DEVICE_CPU, KILN_DEVICE_CUDA})
+    place_in_arena(plan, buffers, buffer_value, order, device);
   for (const EliminatedConcat& c : concats)
     for (const ConcatSlice& slice : c.slices) {
       ValueSlot& slot = plan.slots[slice.value];
       slot.home = ValueHome::View;
+      slot.device = plan.slots[c.output].device;
       slot.view_of = static_cast<int>(c.output);
       slot.offset = plan.slots[c.output].offset + slice.byte_offset;
       slot.bytes = *bounds[slice.value];
       slot.strides = slice.strides;
     }
-  plan.arena_bytes = memory.arena_bytes;
-  plan.naive_bytes = memory.naive_bytes;
   for (const EliminatedConcat& c : concats)  // what the inputs' own buffers would have cost
     for (const ConcatSlice& slice : c.slices) plan.naive_bytes += (*bounds[slice.value] + 63) / 64 * 64;
 }
@@ -147,6 +202,7 @@ void plan_arena(EnginePlan& plan, const std::vector<std::vector<int>>& deps,
 void fill_report(const EnginePlan& plan, BuildReport& report) {
   report.layers_after = plan.layers.size();
   report.arena_bytes = plan.arena_bytes;
+  report.device_arena_bytes = plan.device_arena_bytes;
   report.naive_bytes = plan.naive_bytes;
   report.streams = plan.schedule.num_streams;
   report.fusions.clear();
@@ -157,6 +213,32 @@ void fill_report(const EnginePlan& plan, BuildReport& report) {
     const Value& v = *plan.graph->values()[i];  // values left inside fused patterns have no producer
     if (plan.slots[i].home == ValueHome::Heap && v.producer && !v.is_graph_output) ++report.heap_values;
   }
+}
+
+// Reduced precision, channels-last storage and host/device copies: what running on a device adds to the graph
+// once the passes are done. Each is a no-op for a CPU build.
+void place_for_devices(Graph& graph, const KernelSelector& selector, const BuildConfig& config, BuildReport& r,
+                       const std::function<void(const std::string&)>& say) {
+  const PrecisionSummary precision = assign_precision(graph, selector, config);
+  if (precision.fp16_nodes || precision.casts) say("precision " + precision.describe());
+  r.nhwc_values = assign_layouts(graph, selector);
+  if (r.nhwc_values) say("layout    " + std::to_string(r.nhwc_values) + " value(s) stored channels-last (NHWC)");
+  r.copies = place_on_devices(graph, selector);
+  if (r.copies) say("devices   " + std::to_string(r.copies) + " host/device copy layer(s) inserted");
+  r.fp16_layers = precision.fp16_nodes;
+}
+
+// The device API the plan's device layers need, from the loaded pack that brings it; nullptr for a CPU plan.
+const kiln_device_api* device_for(const Graph& graph, const PluginRegistry& registry) {
+  for (const auto& value : graph.values())
+    if (value->device != KILN_DEVICE_CPU) {
+      const kiln_device_api* api = registry.device_api(value->device);
+      if (!api)
+        throw Error("value '" + value->name + "' lives on a device, but no loaded plugin brings that device's API " +
+                    "(plugins: " + registry.describe_libraries() + ")");
+      return api;
+    }
+  return nullptr;
 }
 
 }  // namespace
@@ -176,13 +258,29 @@ EnginePlan build_engine_plan(std::unique_ptr<Graph> graph, const PluginRegistry&
 
   apply_input_profile(*graph, config.profile);
   const KernelSelector selector(registry, config);
-  r.pass_summaries = run_default_passes(*graph, PassContext{registry, config, selector});
+  const KernelSelector host_selector(registry, config, KILN_DEVICE_CPU);
+  r.pass_summaries = run_default_passes(*graph, PassContext{registry, config, selector, host_selector});
   for (const std::string& line : r.pass_summaries) say("pass      " + line);
+
+  place_for_devices(*graph, selector, config, r, say);
 
   EnginePlan plan;
   plan.profile = config.profile;
-  plan.layers = select_and_prepare(*graph, selector);
+  plan.device_api = device_for(*graph, registry);
+  TuningCache cache = config.tuning_cache.empty() ? TuningCache() : TuningCache(config.tuning_cache);
+  BuildHooks hooks;
+  hooks.cache = &cache;
+  plan.layers = select_and_prepare(*graph, selector, hooks);
   plan.graph = std::move(graph);
+  if (cache.hits() || cache.stores())
+    say("tuning    timing cache " + (cache.path().empty() ? std::string("(in memory)") : cache.path()) + ": " +
+        std::to_string(cache.hits()) + " hit(s), " + std::to_string(cache.stores()) + " new measurement(s)");
+  try {
+    cache.save();
+  } catch (...) {
+    destroy_states(plan.layers);
+    throw;
+  }
   try {
     say("kernels   " + std::to_string(plan.layers.size()) + " layers selected and prepared");
     const std::vector<std::vector<int>> deps = layer_dependencies(plan.layers);
@@ -200,7 +298,9 @@ EnginePlan build_engine_plan(std::unique_ptr<Graph> graph, const PluginRegistry&
     throw;
   }
   fill_report(plan, r);
-  say("memory    arena " + format_mib(plan.arena_bytes) + " for intermediates totalling " + format_mib(plan.naive_bytes) +
+  say("memory    arena " + format_mib(plan.arena_bytes) +
+      (plan.device_arena_bytes ? " host + " + format_mib(plan.device_arena_bytes) + " device" : "") +
+      " for intermediates totalling " + format_mib(plan.naive_bytes) +
       (r.heap_values ? " (" + std::to_string(r.heap_values) + " data-dependent values on the heap)" : ""));
   r.build_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return plan;

@@ -21,8 +21,12 @@ struct BuildReport {
   std::vector<std::string> pass_summaries;  // one line per pass
   std::map<std::string, int> fusions;       // fused layers by fused op (e.g. "ConvFused": 49)
   size_t concats_eliminated = 0;            // concats whose inputs' producers write into their slices
-  size_t arena_bytes = 0;
+  size_t arena_bytes = 0;         // host
+  size_t device_arena_bytes = 0;  // device (0 for a CPU build)
   size_t naive_bytes = 0;    // every arena value's size summed: the memory no reuse would need
+  size_t fp16_layers = 0;    // device layers running in FP16 (`precision: fp16`)
+  size_t nhwc_values = 0;    // values stored channels-last
+  size_t copies = 0;         // host/device copy layers
   size_t heap_values = 0;    // values whose size could not be bounded: allocated per run
   int streams = 1;
   double build_ms = 0;

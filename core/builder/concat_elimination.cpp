@@ -3,6 +3,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "builder/layout_assignment.hpp"
 #include "plugin/kernel_flags.hpp"
 
 namespace kiln {
@@ -42,11 +43,13 @@ class Finder {
     const int axis = concat_axis(node, static_cast<int>(out->dims.size()));
     if (axis < 0) return {};
     EliminatedConcat concat{index, value_index_.at(out), {}};
-    const std::vector<int64_t> strides = dense_strides(out->dims);
+    // A channels-last output's slices along C are channels-last views too.
+    const std::vector<int64_t> strides =
+        out->layout == KILN_LAYOUT_NHWC ? nhwc_strides(out->dims) : dense_strides(out->dims);
     std::set<const Value*> seen;
     int64_t along = 0;  // the output's index along the axis where the next input starts
     for (const Value* in : node.inputs) {
-      if (!in || !seen.insert(in).second || !writable_in_place(*in, node, out->dims.size())) return {};
+      if (!in || !seen.insert(in).second || !writable_in_place(*in, node, *out)) return {};
       const size_t element_offset = static_cast<size_t>(along * strides[static_cast<size_t>(axis)]);
       concat.slices.push_back(ConcatSlice{value_index_.at(in), layer_of_.at(in->producer),
                                           element_offset * dtype_size(out->dtype), strides});
@@ -58,9 +61,10 @@ class Finder {
 
  private:
   // Its producer can write through strides, it has a fixed shape, and the concat is its only reader.
-  bool writable_in_place(const Value& in, const Node& concat, size_t rank) const {
+  bool writable_in_place(const Value& in, const Node& concat, const Value& out) const {
     if (!in.producer || in.constant || in.is_graph_input || in.is_graph_output || !fixed_shape(in)) return false;
-    if (in.dims.size() != rank || in.consumers.size() != 1 || in.consumers[0] != &concat) return false;
+    if (in.layout != out.layout || in.device != out.device) return false;
+    if (in.dims.size() != out.dims.size() || in.consumers.size() != 1 || in.consumers[0] != &concat) return false;
     const Layer& producer = plan_.layers[static_cast<size_t>(layer_of_.at(in.producer))];
     return has_kernel_flag(*producer.selection.chosen, KILN_KERNEL_STRIDED_OUTPUT);
   }

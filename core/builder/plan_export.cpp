@@ -40,6 +40,7 @@ class Exporter {
       out.schedule.waits.push_back(PlanWait{static_cast<uint32_t>(w.layer), static_cast<uint32_t>(w.waits_for)});
     out.memory.arena_bytes = plan_.arena_bytes;
     out.memory.naive_bytes = plan_.naive_bytes;
+    out.memory.device_arena_bytes = plan_.device_arena_bytes;
     add_profile(out);
     return out;
   }
@@ -66,6 +67,8 @@ class Exporter {
       }
       pv.is_graph_input = v.is_graph_input;
       pv.is_graph_output = v.is_graph_output;
+      pv.layout = v.layout;
+      pv.device = v.device;
       if (v.constant) {
         pv.constant = static_cast<int32_t>(out.weights.size());
         out.weights.push_back(plan_tensor(*v.constant));
@@ -114,7 +117,8 @@ class Exporter {
     PlanNode node;
     node.op = plan_op(*layer.node);
     node.kernel = kernel.desc->name;
-    node.plugin = plugin_index(out, *kernel.library);
+    node.plugin = kernel.library ? plugin_index(out, *kernel.library) : -1;  // -1: the core's own (copies)
+    node.notes = layer.notes;
     node.state = serialized_state(kernel, layer);
     node.stream = static_cast<uint32_t>(plan_.schedule.stream_of[index]);
     return node;

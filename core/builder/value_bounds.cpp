@@ -36,7 +36,8 @@ void bound_layer_outputs(const Layer& layer, DimsByValue& dims) {
   const Node& node = *layer.node;
   const KernelEntry& kernel = *layer.selection.chosen;
   InferredOutputs inferred;
-  if (kernel.desc->infer) {
+  const bool has_infer = kernel.desc->infer || kernel.infer_from;
+  if (has_infer) {
     std::vector<kiln_value_info> inputs;
     for (const Value* v : node.inputs) inputs.push_back(info_at_largest(v, dims));
     try {
@@ -49,7 +50,7 @@ void bound_layer_outputs(const Layer& layer, DimsByValue& dims) {
     if (!out) continue;
     if (i < inferred.size() && inferred[i].set && inferred[i].has_rank && fully_known(inferred[i].dims))
       dims[out] = inferred[i].dims;
-    else if (!kernel.desc->infer && out->shape_known())
+    else if (!has_infer && out->shape_known())
       dims[out] = out->dims;
   }
 }

@@ -204,6 +204,39 @@ void parse_optimize(const ConfigReader& reader, const YAML::Node& value, BuildCo
                  });
 }
 
+// One float precision, as `precision:` and `layer_precisions:` take it.
+std::string float_precision(const ConfigReader& reader, const YAML::Node& value, const std::string& what) {
+  static const std::vector<std::string> choices = {"fp32", "fp16"};
+  const std::string precision = reader.text(value, what);
+  if (std::find(choices.begin(), choices.end(), precision) == choices.end())
+    reader.fail(value, "unknown precision '" + precision + "' for " + what + " (expected fp32 or fp16)" +
+                           did_you_mean(precision, choices));
+  return precision;
+}
+
+// precision: fp16 — device layers whose kernels support it run in FP16 (see docs/config.md).
+void parse_precision(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
+  config.precision = float_precision(reader, value, "'precision'");
+}
+
+// layer_precisions: {"conv1": fp32, "layer4.*": fp16} — node-name patterns, first match wins.
+void parse_layer_precisions(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
+  reader.mapping(value, "'layer_precisions'", {}, "{\"/fc/*\": fp32}",
+                 [&](const std::string& pattern, const YAML::Node& key, const YAML::Node& v) {
+                   config.layer_precisions.push_back(
+                       {pattern, float_precision(reader, v, "'layer_precisions." + pattern + "'"), reader.at(key)});
+                 });
+}
+
+// tuning: {cache: FILE} — the timing cache, relative to the config's folder.
+void parse_tuning(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
+  reader.mapping(value, "'tuning'", {"cache"}, "{cache: kiln-timing.cache}",
+                 [&](const std::string&, const YAML::Node&, const YAML::Node& v) {
+                   const fs::path path = fs::path(reader.file()).parent_path() / reader.text(v, "'tuning.cache'");
+                   config.tuning_cache = path.lexically_normal().string();
+                 });
+}
+
 void parse_streams(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
   config.streams = static_cast<int>(reader.integer(value, "'streams'", 1, 64));
 }
@@ -258,6 +291,8 @@ const KeySpec kKeys[] = {
     {"version", false, parse_version},        {"device", false, parse_device}, {"plugins", true, parse_plugins},
     {"precisions", false, parse_precisions}, {"kernels", false, parse_kernels},
     {"optimize", false, parse_optimize},      {"streams", false, parse_streams}, {"profile", false, parse_profile},
+    {"precision", false, parse_precision},    {"layer_precisions", false, parse_layer_precisions},
+    {"tuning", false, parse_tuning},
 };
 
 const KeySpec* find_key(const std::string& name) {

@@ -47,11 +47,21 @@ struct ShapeRange {
   SourceLocation where;
 };
 
+// `layer_precisions:` one entry: nodes whose name matches `pattern` ('*' globs) run in `precision`.
+struct LayerPrecision {
+  std::string pattern;
+  std::string precision;  // "fp32" or "fp16"
+  SourceLocation where;
+};
+
 struct BuildConfig {
   std::string path;  // the file it came from ("" when built in code)
   std::string device = "cpu";
   std::vector<PluginEntry> plugins;
   std::vector<std::string> precisions = {"fp32"};
+  std::string precision = "fp32";  // the float type of device layers: "fp32" or "fp16"
+  std::vector<LayerPrecision> layer_precisions;  // per-layer overrides of `precision`, first match wins
+  std::string tuning_cache;  // `tuning: {cache: FILE}`: the timing cache kernels read and extend ("" none)
   std::vector<KernelPreference> kernels;
   PassSwitches optimize;
   int streams = 1;                            // how many streams independent branches may run on

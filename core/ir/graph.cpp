@@ -136,9 +136,29 @@ void Graph::set_node_output(Node* node, size_t index, Value* value) {
   if (value->producer && value->producer != node)
     throw Error(node->label() + ": output '" + value->name + "' is already produced by " + value->producer->label());
   Value*& slot = node->outputs[index];
+  Value* old = slot;
   if (slot && slot->producer == node) slot->producer = nullptr;
   slot = value;
   value->producer = node;
+  for (const auto& step : node->pattern)  // a fused node's last step names the same output
+    for (Value*& v : step->outputs)
+      if (old && v == old) v = value;
+}
+
+void Graph::set_node_input(Node* node, size_t index, Value* value) {
+  if (index >= node->inputs.size()) throw Error(node->label() + " has no input " + std::to_string(index));
+  Value* old = node->inputs[index];
+  if (old == value) return;
+  if (old) {
+    auto entry = std::find(old->consumers.begin(), old->consumers.end(), node);
+    if (entry != old->consumers.end()) old->consumers.erase(entry);
+  }
+  node->inputs[index] = value;
+  if (value) value->consumers.push_back(node);
+  if (!old) return;
+  for (const auto& step : node->pattern)
+    for (Value*& v : step->inputs)
+      if (v == old) v = value;
 }
 
 Node* Graph::replace_chain(const std::vector<Node*>& chain, std::unique_ptr<Node> fused) {

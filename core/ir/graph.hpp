@@ -32,6 +32,8 @@ struct Value {
   std::vector<Node*> consumers;
   bool is_graph_input = false;
   bool is_graph_output = false;
+  kiln_layout layout = KILN_LAYOUT_LINEAR;  // how its bytes are ordered (the builder picks NHWC for some 4-D values)
+  kiln_device device = KILN_DEVICE_CPU;     // where its bytes live at run time (the builder's placement)
 
   bool shape_known() const;
   std::string describe() const;  // "float32[1,3,?,?]"
@@ -96,6 +98,9 @@ class Graph {
   void redirect_uses(Value* from, Value* to);
   // Makes `node` produce `value` at output `index` in place of what it produced there.
   void set_node_output(Node* node, size_t index, Value* value);
+  // Makes `node` read `value` at input `index`. A fused node's pattern steps that read the old value read the
+  // new one too, so kernels see one story through node_input and node_pattern_step.
+  void set_node_input(Node* node, size_t index, Value* value);
   // Replaces `chain` (nodes of this graph) by `fused`, which takes ownership of them as its pattern steps
   // (`fused->pattern` must be empty). The fused node is placed where the chain's first node was.
   Node* replace_chain(const std::vector<Node*>& chain, std::unique_ptr<Node> fused);

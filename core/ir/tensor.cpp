@@ -62,8 +62,8 @@ kiln_tensor Tensor::view() const {
   kiln_tensor t{};
   t.struct_size = sizeof t;
   t.dtype = dtype_;
-  t.layout = KILN_LAYOUT_LINEAR;
-  t.device = KILN_DEVICE_CPU;
+  t.layout = layout_;
+  t.device = device_;
   t.rank = rank();
   t.dims = dims_.data();
   t.strides = strides_.empty() ? nullptr : strides_.data();

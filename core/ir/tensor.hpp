@@ -22,6 +22,18 @@ class Tensor {
   Tensor(DataType dtype, std::vector<int64_t> dims, std::shared_ptr<uint8_t> owner, void* data,
          std::vector<int64_t> strides = {});
 
+  // The same tensor described as stored with `layout` on `device` (a device tensor's data is a device pointer:
+  // never read it on the host).
+  Tensor placed(kiln_layout layout, kiln_device device) const {
+    Tensor t = *this;
+    t.layout_ = layout;
+    t.device_ = device;
+    return t;
+  }
+  kiln_layout layout() const { return layout_; }
+  kiln_device device() const { return device_; }
+  const std::vector<int64_t>& strides() const { return strides_; }
+
   DataType dtype() const { return dtype_; }
   const std::vector<int64_t>& dims() const { return dims_; }
   int rank() const { return static_cast<int>(dims_.size()); }
@@ -50,6 +62,8 @@ class Tensor {
   DataType dtype_ = KILN_DTYPE_UNDEFINED;
   std::vector<int64_t> dims_;
   std::vector<int64_t> strides_;  // empty: dense row-major
+  kiln_layout layout_ = KILN_LAYOUT_LINEAR;
+  kiln_device device_ = KILN_DEVICE_CPU;
   std::shared_ptr<uint8_t> storage_;
 };
 

@@ -70,6 +70,7 @@ ConstantFoldingResult fold_constants(Graph& graph, const PassContext& context) {
   // Topological order, so a chain of foldable nodes folds in one sweep: each sees its producers' constants.
   for (Node* node : graph.topological_order()) {
     const KernelEntry* kernel = select_and_refine(context.selector, *node);
+    if (kernel && kernel->desc->device != KILN_DEVICE_CPU) kernel = context.host_selector.select(*node).chosen;
     if (!kernel || !foldable(graph, *node, *kernel)) continue;
     result.constants += fold(graph, node, *kernel);
     ++result.nodes;

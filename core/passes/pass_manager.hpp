@@ -19,6 +19,7 @@ struct PassContext {
   const PluginRegistry& registry;
   const BuildConfig& config;
   const KernelSelector& selector;
+  const KernelSelector& host_selector;  // CPU kernels only: constant folding runs kernels at build time, on the host
 };
 
 struct Pass {

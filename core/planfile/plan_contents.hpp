@@ -58,6 +58,8 @@ struct PlanValue {
   uint64_t arena_offset = 0;  // kArena only
   uint64_t bytes = 0;         // kArena and kView: the bytes reserved (for the largest profile shape)
   PlanView view;              // kView only
+  kiln_layout layout = KILN_LAYOUT_LINEAR;  // how its bytes are ordered (NHWC: channels-last)
+  kiln_device device = KILN_DEVICE_CPU;     // where it lives; kArena values: in that device's arena
 };
 
 // ir/attribute.hpp's Attribute with a PlanTensor. KILN_ATTR_GRAPH keeps only its presence: subgraphs are not
@@ -90,11 +92,12 @@ struct PlanOp {
 struct PlanNode {
   PlanOp op;
   std::string kernel;   // kiln_kernel_desc.name
-  int32_t plugin = -1;  // index into PlanContents::plugins
+  int32_t plugin = -1;  // index into PlanContents::plugins; -1 for the core's own layers (device copies)
   // kiln_kernel_desc.serialize's bytes; empty when the kernel cannot serialize, and the runtime calls create.
   std::vector<uint8_t> state;
   uint32_t stream = 0;  // < PlanSchedule::num_streams
   uint64_t workspace_bytes = 0;
+  std::vector<std::string> notes;  // what the kernel said it decided when created (node_note), for inspect
 };
 
 // Before running node `layer` (an index into PlanContents::nodes), its stream waits for node `waits_for`, an
@@ -113,6 +116,7 @@ struct PlanMemory {
   uint64_t arena_bytes = 0;
   uint64_t naive_bytes = 0;  // one buffer per value, for `kiln inspect` to report the saving
   uint64_t alignment = 64;   // a power of two; every kArena offset is a multiple of it
+  uint64_t device_arena_bytes = 0;  // the device arena, for values on a device (0 for a CPU plan)
 };
 
 // The shapes a graph input may take: min <= opt <= max per dim.

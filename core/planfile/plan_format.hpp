@@ -14,7 +14,7 @@ constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'P', 'L', 'A', 'N'};
 
 // Bumped whenever a change would make an older reader misread a plan. A reader refuses any newer version
 // (it cannot know what changed), so a kiln only loads plans its own or an older release wrote.
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;  // 2: layouts, devices, kernel notes, device arena
 
 // The fixed header: magic, format version, reserved flags, payload length, payload checksum. Its fields are
 // checked one by one before the checksum, so a newer format or a file that is not a plan gets its own message.

@@ -44,6 +44,9 @@ void read_header(ByteReader& r, const std::string& bytes, const std::string& sou
                 std::to_string(kFormatVersion) + "); rebuild the plan or upgrade kiln");
   }
   if (version == 0) r.fail("format version", "0 is not a plan format");
+  if (version < kFormatVersion)
+    throw Error(source + ": plan format " + std::to_string(version) + " was written by an older kiln (this one reads " +
+                std::to_string(kFormatVersion) + "); rebuild the plan from its model");
   const uint32_t flags = r.u32("flags");
   if (flags != 0) r.fail("flags", "unknown flags " + hex64(flags) + " (format 1 defines none)");
   const uint64_t payload_length = r.u64("payload length");

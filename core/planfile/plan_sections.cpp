@@ -14,8 +14,8 @@ namespace {
 constexpr size_t kMinStringBytes = 4;
 constexpr size_t kMinListBytes = 4;
 constexpr size_t kMinOpBytes = 3 * kMinStringBytes + 4 + 4 * kMinListBytes;
-constexpr size_t kMinNodeBytes = kMinOpBytes + kMinStringBytes + 4 + 8 + 4 + 8;
-constexpr size_t kMinValueBytes = kMinStringBytes + 4 + 1 + 2 * kMinListBytes + 4 + 1 + 8 + 8;
+constexpr size_t kMinNodeBytes = kMinOpBytes + kMinStringBytes + 4 + 8 + 4 + 8 + kMinListBytes;
+constexpr size_t kMinValueBytes = kMinStringBytes + 4 + 1 + 2 * kMinListBytes + 4 + 1 + 8 + 8 + 2;
 constexpr size_t kMinAttributeBytes = kMinStringBytes + 4;
 constexpr size_t kMinPluginBytes = 3 * kMinStringBytes + 4;
 constexpr size_t kMinProfileBytes = 4 + 3 * kMinListBytes;
@@ -210,6 +210,12 @@ PlanValue read_value(ByteReader& r, uint32_t index) {
   value.placement = static_cast<PlanPlacement>(placement);
   value.arena_offset = r.u64("arena offset");
   value.bytes = r.u64("bytes");
+  const uint8_t layout = r.u8("layout");
+  if (layout > KILN_LAYOUT_NHWC) r.fail("layout", std::to_string(layout) + " is not a layout (0 linear, 1 NHWC)");
+  value.layout = layout;
+  const uint8_t device = r.u8("device");
+  if (device > KILN_DEVICE_CUDA) r.fail("device", std::to_string(device) + " is not a device (0 CPU, 1 CUDA)");
+  value.device = device;
   if (value.placement == PlanPlacement::kView) value.view = read_view(r);
   return value;
 }
@@ -224,6 +230,7 @@ PlanNode read_node(ByteReader& r, uint32_t index) {
   node.state = r.bytes(r.u64("state size"), "state");
   node.stream = r.u32("stream");
   node.workspace_bytes = r.u64("workspace bytes");
+  node.notes = read_strings(r, "notes");
   return node;
 }
 
@@ -257,6 +264,7 @@ PlanMemory read_memory(ByteReader& r) {
   memory.arena_bytes = r.u64("arena bytes");
   memory.naive_bytes = r.u64("naive bytes");
   memory.alignment = r.u64("alignment");
+  memory.device_arena_bytes = r.u64("device arena bytes");
   if (memory.alignment == 0 || (memory.alignment & (memory.alignment - 1)) != 0) {
     r.fail("alignment", std::to_string(memory.alignment) + " is not a power of two");
   }

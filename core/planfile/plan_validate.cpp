@@ -73,9 +73,10 @@ class Validator {
         fail(where, "arena offset " + std::to_string(v.arena_offset) + " is not a multiple of the alignment " +
                         std::to_string(plan_.memory.alignment));
       }
-      if (v.arena_offset > plan_.memory.arena_bytes || v.bytes > plan_.memory.arena_bytes - v.arena_offset) {
-        fail(where, "arena range [" + std::to_string(v.arena_offset) + ", +" + std::to_string(v.bytes) +
-                        ") exceeds the arena (" + std::to_string(plan_.memory.arena_bytes) + " bytes)");
+      const uint64_t arena = v.device == KILN_DEVICE_CPU ? plan_.memory.arena_bytes : plan_.memory.device_arena_bytes;
+      if (v.arena_offset > arena || v.bytes > arena - v.arena_offset) {
+        fail(where, "arena range [" + std::to_string(v.arena_offset) + ", +" + std::to_string(v.bytes) + ") exceeds the " +
+                        (v.device == KILN_DEVICE_CPU ? "host" : "device") + " arena (" + std::to_string(arena) + " bytes)");
       }
     }
     if (v.placement == PlanPlacement::kView) check_view(where, v);
@@ -88,6 +89,7 @@ class Validator {
            std::to_string(v.view.strides.size()) + " view strides for " + std::to_string(v.dims.size()) + " dims");
     }
     const PlanValue& target = plan_.values[static_cast<size_t>(v.view.view_of)];
+    if (target.device != v.device) fail(where, "is a view of '" + target.name + "', which lives on another device");
     // External memory's size is the caller's business; arena and view values say theirs.
     if (target.placement != PlanPlacement::kExternal &&
         (v.view.byte_offset > target.bytes || v.bytes > target.bytes - v.view.byte_offset)) {
@@ -134,7 +136,8 @@ class Validator {
     const PlanNode& node = plan_.nodes[i];
     const std::string where = label("node", i, node.op.name);
     check_op(where, node.op);
-    check_index(where + " plugin", node.plugin, plan_.plugins.size(), "plugin", false);
+    // The core's own layers (device copies) name no plugin.
+    check_index(where + " plugin", node.plugin, plan_.plugins.size(), "plugin", node.op.domain == "kiln");
     if (node.stream >= plan_.schedule.num_streams) {
       fail(where, "stream " + std::to_string(node.stream) + " is out of range (the plan has " +
                       std::to_string(plan_.schedule.num_streams) + " streams)");

@@ -92,6 +92,7 @@ void write_node(ByteWriter& w, const PlanNode& node) {
   w.raw(node.state);
   w.u32(node.stream);
   w.u64(node.workspace_bytes);
+  write_strings(w, node.notes);
 }
 
 void write_plugin(ByteWriter& w, const PlanPlugin& plugin) {
@@ -112,6 +113,8 @@ void write_value(ByteWriter& w, const PlanValue& value) {
   w.u8(static_cast<uint8_t>(value.placement));
   w.u64(value.arena_offset);
   w.u64(value.bytes);
+  w.u8(static_cast<uint8_t>(value.layout));
+  w.u8(static_cast<uint8_t>(value.device));
   if (value.placement == PlanPlacement::kView) {
     w.i32(value.view.view_of);
     w.u64(value.view.byte_offset);
@@ -131,6 +134,7 @@ void write_memory(ByteWriter& w, const PlanMemory& memory) {
   w.u64(memory.arena_bytes);
   w.u64(memory.naive_bytes);
   w.u64(memory.alignment);
+  w.u64(memory.device_arena_bytes);
 }
 
 void write_profile_input(ByteWriter& w, const PlanProfileInput& input) {

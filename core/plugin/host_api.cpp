@@ -1,5 +1,8 @@
 #include "plugin/host_api.hpp"
 
+#include "plugin/build_hooks.hpp"
+#include "plugin/tuning_cache.hpp"
+
 #include <atomic>
 #include <cstdio>
 
@@ -132,6 +135,24 @@ const kiln_host_api kHostApi = {
       out.dims.assign(dims, dims + (rank > 0 ? rank : 0));
       return KILN_OK;
     },
+    // 1.2: the timing cache and notes go to the build running on this thread, if any.
+    [](const char* key) -> const char* {
+      thread_local std::string value;
+      BuildHooks* hooks = active_build_hooks();
+      if (!key || !hooks || !hooks->cache) return nullptr;
+      std::optional<std::string> found = hooks->cache->get(key);
+      if (!found) return nullptr;
+      value = std::move(*found);
+      return value.c_str();
+    },
+    [](const char* key, const char* value) {
+      BuildHooks* hooks = active_build_hooks();
+      if (key && value && hooks && hooks->cache) hooks->cache->put(key, value);
+    },
+    [](const kiln_node* node, const char* text) {
+      BuildHooks* hooks = active_build_hooks();
+      if (node && text && hooks) hooks->notes[from_handle(node)].push_back(text);
+    },
 };
 
 }  // namespace
@@ -148,7 +169,7 @@ kiln_value_info describe_value(const Value* value) {
     return info;
   }
   info.dtype = value->dtype;
-  info.layout = KILN_LAYOUT_LINEAR;
+  info.layout = value->layout;
   info.rank = value->has_shape ? static_cast<int32_t>(value->dims.size()) : -1;
   info.dims = value->dims.data();
   info.data = value->constant ? value->constant->data() : nullptr;

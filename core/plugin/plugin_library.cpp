@@ -58,6 +58,30 @@ void check_kernel(const std::string& path, const kiln_kernel_desc* k, int index)
   if (k->pattern_length < 0 || (k->pattern_length > 0 && !k->pattern)) throw Error(named + " has a malformed pattern");
 }
 
+// The device API of a library built for ABI >= 1.2 that declares one; its table must hold every 1.2 function.
+const kiln_device_api* device_api_of(const std::string& path, const kiln_plugin_desc& desc) {
+  if (KILN_ABI_MINOR(desc.abi_version) < 2 || desc.struct_size < offsetof(kiln_plugin_desc, device_api) + sizeof(void*))
+    return nullptr;
+  const kiln_device_api* api = desc.device_api;
+  if (!api) return nullptr;
+  if (api->struct_size < offsetof(kiln_device_api, graph_destroy) + sizeof(api->graph_destroy))
+    throw Error(path + ": device API table is too small (struct_size " + std::to_string(api->struct_size) + ")");
+  const void* functions[] = {
+      reinterpret_cast<const void*>(api->device_count),  reinterpret_cast<const void*>(api->device_name),
+      reinterpret_cast<const void*>(api->malloc),        reinterpret_cast<const void*>(api->free),
+      reinterpret_cast<const void*>(api->host_malloc),   reinterpret_cast<const void*>(api->host_free),
+      reinterpret_cast<const void*>(api->stream_create), reinterpret_cast<const void*>(api->stream_destroy),
+      reinterpret_cast<const void*>(api->stream_synchronize), reinterpret_cast<const void*>(api->event_create),
+      reinterpret_cast<const void*>(api->event_destroy), reinterpret_cast<const void*>(api->event_record),
+      reinterpret_cast<const void*>(api->stream_wait_event), reinterpret_cast<const void*>(api->copy_async),
+      reinterpret_cast<const void*>(api->fill_async),    reinterpret_cast<const void*>(api->capture_begin),
+      reinterpret_cast<const void*>(api->capture_end),   reinterpret_cast<const void*>(api->graph_launch),
+      reinterpret_cast<const void*>(api->graph_destroy)};
+  for (const void* f : functions)
+    if (!f) throw Error(path + ": device API table has a NULL function (every kiln_device_api function is required)");
+  return api;
+}
+
 }  // namespace
 
 std::unique_ptr<PluginLibrary> PluginLibrary::open(const std::string& path) {
@@ -85,6 +109,7 @@ std::unique_ptr<PluginLibrary> PluginLibrary::open(const std::string& path) {
   lib->version_ = desc->version;
   lib->description_ = desc->description ? desc->description : "";
   lib->abi_version_ = desc->abi_version;
+  lib->device_api_ = device_api_of(path, *desc);
   for (int i = 0; i < desc->num_kernels; ++i) {
     check_kernel(path, desc->kernels[i], i);
     lib->kernels_.push_back(desc->kernels[i]);

@@ -23,6 +23,8 @@ class PluginLibrary {
   const std::string& description() const { return description_; }
   uint32_t abi_version() const { return abi_version_; }
   const std::vector<const kiln_kernel_desc*>& kernels() const { return kernels_; }
+  // The device the library brings (ABI >= 1.2), or nullptr.
+  const kiln_device_api* device_api() const { return device_api_; }
 
  private:
   struct Handle;
@@ -32,6 +34,7 @@ class PluginLibrary {
   std::string path_, name_, version_, description_;
   uint32_t abi_version_ = 0;
   std::vector<const kiln_kernel_desc*> kernels_;
+  const kiln_device_api* device_api_ = nullptr;
 };
 
 std::string format_abi_version(uint32_t version);  // "1.0"

@@ -27,10 +27,24 @@ const PluginLibrary& PluginRegistry::load(const std::string& path) {
   }
   for (const kiln_kernel_desc* k : lib->kernels()) {
     by_name_[k->name] = kernels_.size();
-    kernels_.push_back(KernelEntry{k, lib.get()});
+    kernels_.push_back(KernelEntry{k, lib.get(), k->infer ? k : nullptr});
   }
   libraries_.push_back(std::move(lib));
+  link_shape_functions();
   return *libraries_.back();
+}
+
+// Every kernel without a shape function borrows the first loaded one of a plain kernel of the same op.
+void PluginRegistry::link_shape_functions() {
+  for (KernelEntry& entry : kernels_) {
+    if (entry.desc->infer || entry.desc->pattern_length > 0) continue;
+    for (const KernelEntry& other : kernels_)
+      if (other.desc->infer && other.desc->pattern_length == 0 &&
+          std::string(other.desc->op_type) == entry.desc->op_type && std::string(other.desc->domain) == entry.desc->domain) {
+        entry.infer_from = other.desc;
+        break;
+      }
+  }
 }
 
 void PluginRegistry::load_all(const BuildConfig& config) {
@@ -116,6 +130,16 @@ std::string resolve_plugin(const PluginEntry& entry) {
   }
   throw Error("no library lib" + entry.spec + ".so in the plugin search path (" +
               (searched.empty() ? std::string("empty") : searched) + "; set KILN_PLUGIN_PATH to add folders)");
+}
+
+std::string kernel_origin(const KernelEntry& kernel) {
+  return kernel.library ? kernel.library->name() + " " + kernel.library->version() : "kiln core";
+}
+
+const kiln_device_api* PluginRegistry::device_api(kiln_device device) const {
+  for (const auto& library : libraries_)
+    if (const kiln_device_api* api = library->device_api(); api && api->device == device) return api;
+  return nullptr;
 }
 
 }  // namespace kiln

@@ -14,8 +14,14 @@ namespace kiln {
 
 struct KernelEntry {
   const kiln_kernel_desc* desc;
-  const PluginLibrary* library;
+  const PluginLibrary* library;  // nullptr for the core's own layers (device copies)
+  // Shape functions are optional for ai.onnx ops: a kernel without one borrows that of another loaded kernel
+  // of the same op (a reference kernel, typically), so kernel packs need not repeat ONNX's shape rules.
+  const kiln_kernel_desc* infer_from = nullptr;  // the kernel whose infer hook gives this one's shapes
 };
+
+// "kiln.cpu_reference 0.1.0" (the library's name and version), or "kiln core" for the core's own layers.
+std::string kernel_origin(const KernelEntry& kernel);
 
 class PluginRegistry {
  public:
@@ -28,6 +34,8 @@ class PluginRegistry {
   const std::vector<std::unique_ptr<PluginLibrary>>& libraries() const { return libraries_; }
   const std::vector<KernelEntry>& kernels() const { return kernels_; }
   const KernelEntry* find(const std::string& kernel_name) const;
+  // The device API a loaded library brings for `device` (ABI 1.2), or nullptr when none does.
+  const kiln_device_api* device_api(kiln_device device) const;
   std::vector<std::string> kernel_names() const;
   // Every op some kernel implements: "Conv" for ai.onnx, "domain::Op" otherwise.
   std::vector<std::string> op_labels() const;
@@ -35,6 +43,8 @@ class PluginRegistry {
   std::string describe_libraries() const;
 
  private:
+  void link_shape_functions();
+
   std::vector<std::unique_ptr<PluginLibrary>> libraries_;
   std::vector<KernelEntry> kernels_;
   std::map<std::string, size_t> by_name_;

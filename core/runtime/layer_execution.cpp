@@ -30,7 +30,7 @@ InferredOutputs infer_with_data(const KernelEntry& kernel, const Node& node, con
       info.dtype = t->dtype();
       info.rank = t->rank();
       info.dims = t->dims().data();
-      info.data = t->data();
+      info.data = t->device() == KILN_DEVICE_CPU ? t->data() : nullptr;  // device bytes are not readable here
     }
     infos.push_back(info);
   }
@@ -41,7 +41,8 @@ InferredOutputs infer_with_data(const KernelEntry& kernel, const Node& node, con
 
 std::vector<OutputShape> output_shapes(const KernelEntry& kernel, const Node& node,
                                        const std::vector<const Tensor*>& inputs) {
-  const InferredOutputs inferred = kernel.desc->infer ? infer_with_data(kernel, node, inputs) : InferredOutputs{};
+  const bool has_infer = kernel.desc->infer || kernel.infer_from;
+  const InferredOutputs inferred = has_infer ? infer_with_data(kernel, node, inputs) : InferredOutputs{};
   std::vector<OutputShape> shapes(node.outputs.size());
   for (size_t i = 0; i < node.outputs.size(); ++i) {
     const Value* out = node.outputs[i];
@@ -63,8 +64,11 @@ std::vector<OutputShape> output_shapes(const KernelEntry& kernel, const Node& no
   return shapes;
 }
 
-void execute_layer(const KernelEntry& kernel, void* state, const Node& node, const std::vector<const Tensor*>& inputs,
-                   const std::vector<Tensor>& outputs, std::vector<uint8_t>& workspace) {
+namespace {
+
+// Sizes the workspace and calls execute; `workspace(bytes)` provides the memory.
+void call_execute(const KernelEntry& kernel, void* state, const Node& node, const std::vector<const Tensor*>& inputs,
+                  const std::vector<Tensor>& outputs, void* stream, const std::function<void*(size_t)>& workspace) {
   const std::vector<kiln_tensor> in_views = views_of(inputs);
   std::vector<const Tensor*> out_ptrs;
   for (const Tensor& t : outputs) out_ptrs.push_back(&t);
@@ -75,15 +79,14 @@ void execute_layer(const KernelEntry& kernel, void* state, const Node& node, con
   ctx.inputs = in_views.data();
   ctx.num_outputs = static_cast<int32_t>(out_views.size());
   ctx.outputs = out_views.data();
+  ctx.stream = stream;
 
   const kiln_kernel_desc& k = *kernel.desc;
   if (k.workspace_size) {
     size_t bytes = 0;
     if (k.workspace_size(state, &ctx, &bytes) != KILN_OK)
       throw Error(node.label() + ": " + kernel_label(kernel) + " failed to size its workspace: " + take_plugin_error());
-    if (workspace.size() < bytes + 64) workspace.resize(bytes + 64);
-    const uintptr_t base = reinterpret_cast<uintptr_t>(workspace.data());
-    ctx.workspace = bytes ? workspace.data() + ((64 - base % 64) % 64) : nullptr;  // the ABI promises 64-byte alignment
+    ctx.workspace = bytes ? workspace(bytes) : nullptr;
     ctx.workspace_bytes = bytes;
   }
   const kiln_status status = k.execute(state, &ctx);
@@ -91,6 +94,23 @@ void execute_layer(const KernelEntry& kernel, void* state, const Node& node, con
   const std::string message = node.label() + ": " + kernel_label(kernel) + " failed: " + take_plugin_error();
   if (status == KILN_ERROR_UNSUPPORTED) throw Unsupported(message);
   throw Error(message);
+}
+
+}  // namespace
+
+void execute_layer(const KernelEntry& kernel, void* state, const Node& node, const std::vector<const Tensor*>& inputs,
+                   const std::vector<Tensor>& outputs, std::vector<uint8_t>& workspace) {
+  call_execute(kernel, state, node, inputs, outputs, nullptr, [&](size_t bytes) -> void* {
+    if (workspace.size() < bytes + 64) workspace.resize(bytes + 64);
+    const uintptr_t base = reinterpret_cast<uintptr_t>(workspace.data());
+    return workspace.data() + ((64 - base % 64) % 64);  // the ABI promises 64-byte alignment
+  });
+}
+
+void execute_device_layer(const KernelEntry& kernel, void* state, const Node& node,
+                          const std::vector<const Tensor*>& inputs, const std::vector<Tensor>& outputs, void* stream,
+                          const std::function<void*(size_t bytes)>& workspace) {
+  call_execute(kernel, state, node, inputs, outputs, stream, workspace);
 }
 
 }  // namespace kiln

@@ -3,6 +3,7 @@
 #ifndef KILN_CORE_LAYER_EXECUTION_HPP
 #define KILN_CORE_LAYER_EXECUTION_HPP
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,12 @@ std::vector<OutputShape> output_shapes(const KernelEntry& kernel, const Node& no
 // kernel reports KILN_ERROR_UNSUPPORTED, kiln::Error for any other failure.
 void execute_layer(const KernelEntry& kernel, void* state, const Node& node, const std::vector<const Tensor*>& inputs,
                    const std::vector<Tensor>& outputs, std::vector<uint8_t>& workspace);
+
+// The same for a kernel that runs on a device: its work is enqueued on `stream`, and `workspace(bytes)` returns
+// device memory of at least `bytes` bytes (256-byte aligned) that stays the kernel's until it returns.
+void execute_device_layer(const KernelEntry& kernel, void* state, const Node& node,
+                          const std::vector<const Tensor*>& inputs, const std::vector<Tensor>& outputs, void* stream,
+                          const std::function<void*(size_t bytes)>& workspace);
 
 }  // namespace kiln
 

@@ -5,6 +5,7 @@
 
 #include "planfile/attribute_conversion.hpp"
 #include "plugin/host_api.hpp"
+#include "runtime/device_copy.hpp"
 #include "runtime/engine.hpp"
 #include "runtime/run_node.hpp"
 #include "util/error.hpp"
@@ -65,7 +66,9 @@ class Importer {
       throw;
     }
     plan.arena_bytes = contents_.memory.arena_bytes;
+    plan.device_arena_bytes = contents_.memory.device_arena_bytes;
     plan.naive_bytes = contents_.memory.naive_bytes;
+    plan.device_api = device_api(plan);
     plan.schedule = schedule();
     for (const PlanProfileInput& p : contents_.profile)
       plan.profile[contents_.values[static_cast<size_t>(p.value)].name] = ShapeRange{p.min, p.opt, p.max, {}};
@@ -84,12 +87,15 @@ class Importer {
       if (pv.constant >= 0) v->constant = tensor_from(contents_.weights[static_cast<size_t>(pv.constant)]);
       v->is_graph_input = pv.is_graph_input;
       v->is_graph_output = pv.is_graph_output;
+      v->layout = pv.layout;
+      v->device = pv.device;
       if (v->is_graph_input) g.inputs().push_back(v);
       if (v->is_graph_output) g.outputs().push_back(v);
       values_.push_back(v);
       ValueSlot slot;
       slot.home = v->constant ? ValueHome::Constant : v->is_graph_input ? ValueHome::Caller : ValueHome::Heap;
-      if (pv.placement == PlanPlacement::kArena) slot = ValueSlot{ValueHome::Arena, pv.arena_offset, pv.bytes, -1, {}};
+      if (pv.placement == PlanPlacement::kArena)
+        slot = ValueSlot{ValueHome::Arena, pv.arena_offset, pv.bytes, -1, {}, pv.device};
       plan.slots.push_back(slot);
     }
     // Views last: the value a view is a slice of may come later in the list.
@@ -98,8 +104,21 @@ class Importer {
       if (pv.placement != PlanPlacement::kView) continue;
       const size_t target = static_cast<size_t>(pv.view.view_of);
       plan.slots[i] = ValueSlot{ValueHome::View, plan.slots[target].offset + pv.view.byte_offset, pv.bytes,
-                                pv.view.view_of, pv.view.strides};
+                                pv.view.view_of, pv.view.strides, pv.device};
     }
+  }
+
+  // The device the plan's device values live on, from the loaded plugins.
+  const kiln_device_api* device_api(const EnginePlan& plan) const {
+    for (const auto& v : plan.graph->values())
+      if (v->device != KILN_DEVICE_CPU) {
+        const kiln_device_api* api = registry_.device_api(v->device);
+        if (!api)
+          throw Error(source_ + ": value '" + v->name + "' lives on a device, but none of the plan's plugins (" +
+                      registry_.describe_libraries() + ") brings that device");
+        return api;
+      }
+    return nullptr;
   }
 
   Value* value(int32_t index) const { return index < 0 ? nullptr : values_[static_cast<size_t>(index)]; }
@@ -120,6 +139,15 @@ class Importer {
   Layer make_layer(EnginePlan& plan, const PlanNode& n, const std::vector<const PluginLibrary*>& libraries) {
     Layer layer;
     layer.node = plan.graph->add_node(make_node(n.op));
+    layer.notes = n.notes;
+    if (n.plugin < 0) {  // the core's own layers
+      layer.selection.chosen = find_copy_kernel(n.kernel);
+      if (!layer.selection.chosen || !is_copy_node(*layer.node))
+        throw Error(source_ + ": " + layer.node->label() + " names kernel " + n.kernel + " without a plugin, " +
+                    "and it is not one of the core's own (kiln.core.CopyToDevice, kiln.core.CopyToHost)");
+      layer.state = restore_state(*layer.selection.chosen, *layer.node, n.state);
+      return layer;
+    }
     const KernelEntry* kernel = registry_.find(n.kernel);
     const PluginLibrary& library = *libraries[static_cast<size_t>(n.plugin)];
     if (!kernel || kernel->library != &library)

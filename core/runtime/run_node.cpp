@@ -7,8 +7,7 @@
 namespace kiln {
 
 std::string kernel_label(const KernelEntry& kernel) {
-  return std::string("kernel ") + kernel.desc->name + " (" + kernel.library->name() + " " +
-         kernel.library->version() + ")";
+  return std::string("kernel ") + kernel.desc->name + " (" + kernel_origin(kernel) + ")";
 }
 
 namespace {

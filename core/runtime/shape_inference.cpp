@@ -8,10 +8,10 @@ InferredOutputs infer_outputs(const KernelEntry& kernel, const Node& node, std::
   kiln_infer_ctx ctx;
   ctx.inputs = std::move(inputs);
   ctx.outputs.resize(node.outputs.size());
-  const kiln_kernel_desc& k = *kernel.desc;
+  const kiln_kernel_desc& k = kernel.infer_from ? *kernel.infer_from : *kernel.desc;
   if (k.infer(k.user_data, host_api(), to_handle(&node), &ctx) != KILN_OK)
-    throw Error(node.label() + ": shape inference failed in kernel " + k.name + " (" + kernel.library->name() +
-                " " + kernel.library->version() + "): " + take_plugin_error());
+    throw Error(node.label() + ": shape inference failed in kernel " + k.name + " (" + kernel_origin(kernel) +
+                "): " + take_plugin_error());
   return std::move(ctx.outputs);
 }
 
@@ -34,7 +34,7 @@ void refine(Value& value, const kiln_infer_ctx::Output& inferred) {
 }  // namespace
 
 void propagate_shapes(const KernelEntry& kernel, Node& node) {
-  if (!kernel.desc->infer) {
+  if (!kernel.desc->infer && !kernel.infer_from) {
     for (const Value* out : node.outputs)
       if (out && out->dtype == KILN_DTYPE_UNDEFINED)
         throw Error(node.label() + ": the type of output '" + out->name + "' is unknown and kernel " +

@@ -46,8 +46,9 @@ std::string io_mismatch(const char* what, const std::vector<Value*>& values, con
     if (v->dtype != KILN_DTYPE_UNDEFINED && !(spec->dtypes & KILN_DTYPE_BIT(v->dtype)))
       return std::string(what) + " " + std::to_string(i) + " ('" + v->name + "') is " + dtype_name(v->dtype) +
              "; supports " + dtype_list(spec->dtypes);
-    if (!(spec->layouts & KILN_LAYOUT_BIT(KILN_LAYOUT_LINEAR)))
-      return std::string(what) + " " + std::to_string(i) + " needs a layout other than linear";
+    if (!(spec->layouts & KILN_LAYOUT_BIT(v->layout)))
+      return std::string(what) + " " + std::to_string(i) + " ('" + v->name + "') is stored " +
+             (v->layout == KILN_LAYOUT_NHWC ? "NHWC" : "linear") + ", which the kernel does not accept there";
   }
   for (size_t i = values.size(); i < static_cast<size_t>(std::max(count, 0)); ++i)
     if (!(specs[i].flags & (KILN_IO_OPTIONAL | KILN_IO_VARIADIC)))
@@ -59,7 +60,10 @@ std::string io_mismatch(const char* what, const std::vector<Value*>& values, con
 }  // namespace
 
 KernelSelector::KernelSelector(const PluginRegistry& registry, const BuildConfig& config)
-    : registry_(registry), config_(config), device_(parse_device(config.device)) {}
+    : KernelSelector(registry, config, parse_device(config.device)) {}
+
+KernelSelector::KernelSelector(const PluginRegistry& registry, const BuildConfig& config, kiln_device device_override)
+    : registry_(registry), config_(config), device_(device_override) {}
 
 const KernelPreference* KernelSelector::preference_for(const Node& node) const {
   const std::string label = op_label(node.domain, node.op_type);
@@ -82,7 +86,8 @@ std::string KernelSelector::mismatch(const kiln_kernel_desc& k, const Node& node
   if (node.opset < k.opset_min || node.opset > k.opset_max)
     return "implements opsets " + std::to_string(k.opset_min) + "-" + std::to_string(k.opset_max) +
            ", the model uses " + std::to_string(node.opset);
-  if (k.device != device_) return "runs on another device than the config's '" + config_.device + "'";
+  if (k.device != device_ && k.device != KILN_DEVICE_CPU)
+    return device_ == KILN_DEVICE_CPU ? "runs on a device, not on the CPU" : "runs on another device than the config's '" + config_.device + "'";
   std::string why = io_mismatch("input", node.inputs, k.inputs, k.num_input_specs);
   if (why.empty()) why = io_mismatch("output", node.outputs, k.outputs, k.num_output_specs);
   return why;
@@ -110,8 +115,12 @@ Selection KernelSelector::select(const Node& node) const {
     if (!why.empty()) result.declined.push_back({k.name, why});
     else candidates.emplace_back(rank, &entry);
   }
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Equal preference: the config's device before the CPU fallback.
+  auto on_fallback = [&](const KernelEntry* e) { return e->desc->device != device_; };
+  std::stable_sort(candidates.begin(), candidates.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return !on_fallback(a.second) && on_fallback(b.second);
+  });
   for (const auto& [rank, entry] : candidates) {
     (void)rank;
     const kiln_kernel_desc& k = *entry->desc;

@@ -24,7 +24,11 @@ struct Selection {
 
 class KernelSelector {
  public:
+  // Kernels for the config's device are candidates, and CPU kernels as the fallback (the builder inserts copies
+  // where a layer's device changes); `device_override` selects for another device (constant folding: the CPU).
   KernelSelector(const PluginRegistry& registry, const BuildConfig& config);
+  KernelSelector(const PluginRegistry& registry, const BuildConfig& config, kiln_device device_override);
+  kiln_device device() const { return device_; }
 
   // Picks the kernel for `node` from what is known of its inputs now. Never throws for a decline.
   Selection select(const Node& node) const;

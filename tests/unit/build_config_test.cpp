@@ -116,8 +116,8 @@ TEST(BuildConfig, RelativeConfigPathStillGivesAbsolutePluginPaths) {
 TEST(BuildConfigErrors, UnknownKeySuggestsTheNearestKnownOne) {
   EXPECT_EQ(error_of("device: cpu\nplugin: [kiln_cpu_reference]\n"),
             "cfg/model.yaml:2:1: unknown key 'plugin' — did you mean 'plugins'?");
-  EXPECT_EQ(error_of("plugins: [a]\n  \nPrecision: [fp32]\n"),
-            "cfg/model.yaml:3:1: unknown key 'Precision' — did you mean 'precisions'?");
+  EXPECT_EQ(error_of("plugins: [a]\n  \nprecisons: [fp32]\n"),
+            "cfg/model.yaml:3:1: unknown key 'precisons' — did you mean 'precisions'?");
   EXPECT_EQ(error_of("plugins: [a]\nthreads: 2\n"), "cfg/model.yaml:2:1: unknown key 'threads'");  // no near key
 }
 
@@ -259,6 +259,83 @@ TEST(BuildConfigErrors, BuilderKeysAreChecked) {
             std::string::npos);
   EXPECT_NE(error_of("plugins: [p]\nprofile: {x: {min: [-1], max: [2]}}\n").find("between 0 and"),
             std::string::npos);
+}
+
+// --- Device keys: precision, layer_precisions, tuning
+
+TEST(BuildConfig, ReadsDeviceKeys) {
+  const BuildConfig config = parse_build_config(
+      "device: cuda\n"
+      "plugins: [kiln_cuda, kiln_cpu_reference]\n"
+      "precision: fp16\n"
+      "layer_precisions:\n"
+      "  \"/head/*\": fp32\n"
+      "  layer4.*: fp16\n"
+      "tuning: {cache: ../.kiln-cache/timing.cache}\n",
+      kFile);
+  EXPECT_EQ(config.precision, "fp16");
+  ASSERT_EQ(config.layer_precisions.size(), 2u);  // in file order: the first match wins
+  EXPECT_EQ(config.layer_precisions[0].pattern, "/head/*");
+  EXPECT_EQ(config.layer_precisions[0].precision, "fp32");
+  EXPECT_EQ(config.layer_precisions[0].where.str(), "cfg/model.yaml:5:3");
+  EXPECT_EQ(config.layer_precisions[1].pattern, "layer4.*");
+  EXPECT_EQ(config.layer_precisions[1].precision, "fp16");
+  EXPECT_EQ(config.layer_precisions[1].where.str(), "cfg/model.yaml:6:3");
+  EXPECT_EQ(config.tuning_cache, ".kiln-cache/timing.cache");  // relative to the config's folder, cfg/
+}
+
+TEST(BuildConfig, DeviceKeysDefaultToFp32WithoutOverridesOrCache) {
+  const BuildConfig config = parse_build_config("plugins: [p]\n", kFile);
+  EXPECT_EQ(config.precision, "fp32");
+  EXPECT_TRUE(config.layer_precisions.empty());
+  EXPECT_EQ(config.tuning_cache, "");
+  EXPECT_EQ(parse_build_config("plugins: [p]\nprecision: fp32\n", kFile).precision, "fp32");
+}
+
+TEST(BuildConfig, TuningCacheIsRelativeToTheConfigsFolder) {
+  const fs::path root = fs::absolute(testing::TempDir()) / "build_config_tuning";
+  fs::create_directories(root / "configs");
+  std::ofstream(root / "configs" / "gpu.yaml") << "plugins: [p]\ntuning: {cache: cache/timing.txt}\n";
+  EXPECT_EQ(load_build_config((root / "configs" / "gpu.yaml").string()).tuning_cache,
+            (root / "configs" / "cache" / "timing.txt").lexically_normal().string());
+  EXPECT_EQ(parse_build_config("plugins: [p]\ntuning: {cache: /var/cache/kiln.txt}\n", kFile).tuning_cache,
+            "/var/cache/kiln.txt");
+}
+
+TEST(BuildConfig, ShippedCudaConfigsLoad) {
+  const std::string dir = std::string(KILN_SOURCE_DIR) + "/configs/";
+  const BuildConfig fp32 = load_build_config(dir + "cuda.yaml");
+  EXPECT_EQ(fp32.device, "cuda");
+  EXPECT_EQ(fp32.precision, "fp32");
+  const BuildConfig fp16 = load_build_config(dir + "cuda-fp16.yaml");
+  EXPECT_EQ(fp16.device, "cuda");
+  EXPECT_EQ(fp16.precision, "fp16");
+  EXPECT_EQ(fp16.tuning_cache, (fs::path(KILN_SOURCE_DIR) / ".kiln-cache/timing.cache").lexically_normal().string());
+  ASSERT_FALSE(fp16.kernels.empty());
+  EXPECT_EQ(fp16.kernels.back().patterns, (std::vector<std::string>{"kiln.cuda.*", "kiln.cpu_ref.*"}));
+}
+
+TEST(BuildConfigErrors, DeviceKeysAreChecked) {
+  EXPECT_EQ(error_of("plugins: [p]\nprecision: fp8\n"),
+            "cfg/model.yaml:2:12: unknown precision 'fp8' for 'precision' (expected fp32 or fp16) — did you mean 'fp16'?");
+  EXPECT_EQ(error_of("plugins: [p]\nprecision: int8\n"),
+            "cfg/model.yaml:2:12: unknown precision 'int8' for 'precision' (expected fp32 or fp16)");
+  EXPECT_EQ(error_of("plugins: [p]\nprecision: [fp16]\n"),
+            "cfg/model.yaml:2:12: 'precision' must be a single value, not a list");
+  EXPECT_EQ(error_of("plugins: [p]\nlayer_precisions: {conv1: fp61}\n"),
+            "cfg/model.yaml:2:27: unknown precision 'fp61' for 'layer_precisions.conv1' (expected fp32 or fp16) — "
+            "did you mean 'fp16'?");
+  EXPECT_EQ(error_of("plugins: [p]\nlayer_precisions: [conv1]\n"),
+            "cfg/model.yaml:2:19: 'layer_precisions' must be a mapping, e.g. {\"/fc/*\": fp32}");
+  EXPECT_EQ(error_of("plugins: [p]\nlayer_precisions: {conv1: fp16, conv1: fp32}\n"),
+            "cfg/model.yaml:2:33: key 'conv1' appears twice in 'layer_precisions'");
+  EXPECT_EQ(error_of("plugins: [p]\ntuning: {cach: t.cache}\n"),
+            "cfg/model.yaml:2:10: unknown key 'cach' in 'tuning' — did you mean 'cache'?");
+  EXPECT_EQ(error_of("plugins: [p]\ntuning: t.cache\n"),
+            "cfg/model.yaml:2:9: 'tuning' must be a mapping, e.g. {cache: kiln-timing.cache}");
+  EXPECT_EQ(error_of("plugins: [p]\ntuning: {cache: }\n"), "cfg/model.yaml:2:10: 'cache' has no value");
+  EXPECT_EQ(error_of("plugins: [p]\npresicion: fp16\n"),
+            "cfg/model.yaml:2:1: unknown key 'presicion' — did you mean 'precision'?");
 }
 
 TEST(KernelNameMatches, Globs) {

@@ -77,7 +77,7 @@ struct PassFixture {
   PluginRegistry registry;
   BuildConfig config;
   KernelSelector selector{registry, config};
-  PassContext context{registry, config, selector};
+  PassContext context{registry, config, selector, selector};
 };
 
 

@@ -11,6 +11,11 @@ namespace kiln::cli {
 
 // "fp32" for float32 values, "fp16", "int8"...: the precision a layer computes in, from its first output.
 std::string precision_of(const PlanContents& plan, const PlanNode& node);
+// "linear" or "NHWC": how the layer's first output is stored; "cpu" or "cuda": where the layer runs.
+std::string layout_of(const PlanContents& plan, const PlanNode& node);
+std::string device_of(const PlanContents& plan, const PlanNode& node);
+// "kiln.cpu_reference 0.1.0", or "kiln core" for the core's own layers (device copies).
+std::string origin_of(const PlanContents& plan, const PlanNode& node);
 // "x float32[1,3,224,224]" for value `index`; "-" for an omitted one.
 std::string describe_plan_value(const PlanContents& plan, int32_t index);
 

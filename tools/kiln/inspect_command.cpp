@@ -40,14 +40,15 @@ std::string layers_section(const PlanContents& plan) {
   std::string out = "layers (" + std::to_string(plan.nodes.size()) + ")\n";
   for (size_t i = 0; i < plan.nodes.size(); ++i) {
     const PlanNode& n = plan.nodes[i];
-    const PlanPlugin& p = plan.plugins[static_cast<size_t>(n.plugin)];
-    out += line("  %4zu %-28s %-18s %s (%s %s) %s linear stream %u%s", i, n.op.name.c_str(), n.op.op_type.c_str(),
-                n.kernel.c_str(), p.name.c_str(), p.version.c_str(), precision_of(plan, n).c_str(), n.stream,
+    out += line("  %4zu %-28s %-18s %s (%s) %s %s %s stream %u%s", i, n.op.name.c_str(), n.op.op_type.c_str(),
+                n.kernel.c_str(), origin_of(plan, n).c_str(), device_of(plan, n).c_str(), precision_of(plan, n).c_str(),
+                layout_of(plan, n).c_str(), n.stream,
                 writes_in_place(plan, n) ? " (no-op: its inputs were written in place)"
                 : n.op.pattern.empty()   ? ""
                                          : (" fuses " + std::to_string(n.op.pattern.size()) + " nodes").c_str());
     out += "         in:  " + value_list(plan, n.op.inputs) + "\n";
     out += "         out: " + value_list(plan, n.op.outputs) + "\n";
+    for (const std::string& note : n.notes) out += "         note: " + note + "\n";
   }
   return out;
 }
@@ -95,6 +96,33 @@ std::string precision_of(const PlanContents& plan, const PlanNode& node) {
   return "-";
 }
 
+namespace {
+
+const PlanValue* first_output(const PlanContents& plan, const PlanNode& node) {
+  for (int32_t v : node.op.outputs)
+    if (v >= 0) return &plan.values[static_cast<size_t>(v)];
+  return nullptr;
+}
+
+}  // namespace
+
+std::string layout_of(const PlanContents& plan, const PlanNode& node) {
+  const PlanValue* v = first_output(plan, node);
+  return v && v->layout == KILN_LAYOUT_NHWC ? "NHWC" : "linear";
+}
+
+std::string device_of(const PlanContents& plan, const PlanNode& node) {
+  if (node.op.domain == "kiln") return node.op.op_type == "CopyToDevice" ? "cpu->cuda" : "cuda->cpu";
+  const PlanValue* v = first_output(plan, node);
+  return v && v->device == KILN_DEVICE_CUDA ? "cuda" : "cpu";
+}
+
+std::string origin_of(const PlanContents& plan, const PlanNode& node) {
+  if (node.plugin < 0) return "kiln core";
+  const PlanPlugin& p = plan.plugins[static_cast<size_t>(node.plugin)];
+  return p.name + " " + p.version;
+}
+
 std::string describe_plan_value(const PlanContents& plan, int32_t index) {
   if (index < 0) return "-";
   const PlanValue& v = plan.values[static_cast<size_t>(index)];
@@ -113,6 +141,8 @@ std::string inspect_text(const PlanContents& plan, const std::string& path) {
   const double saved = plan.memory.naive_bytes ? 100.0 * static_cast<double>(plan.memory.arena_bytes) /
                                                      static_cast<double>(plan.memory.naive_bytes)
                                                : 0.0;
+  if (plan.memory.device_arena_bytes)
+    out += line("memory   device arena %llu bytes", static_cast<unsigned long long>(plan.memory.device_arena_bytes));
   out += line("memory   arena %llu bytes, naive %llu bytes (%.1f%%), alignment %llu",
               static_cast<unsigned long long>(plan.memory.arena_bytes),
               static_cast<unsigned long long>(plan.memory.naive_bytes), saved,

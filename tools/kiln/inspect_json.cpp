@@ -48,11 +48,14 @@ std::string value_json(const PlanValue& v) {
 }
 
 std::string layer_json(const PlanContents& plan, const PlanNode& n) {
-  const PlanPlugin& p = plan.plugins[static_cast<size_t>(n.plugin)];
+  const std::string plugin = n.plugin < 0 ? "kiln core" : plan.plugins[static_cast<size_t>(n.plugin)].name;
+  const std::string version = n.plugin < 0 ? "" : plan.plugins[static_cast<size_t>(n.plugin)].version;
   auto value_name = [&](int32_t v) { return v < 0 ? std::string("null") : quoted(plan.values[static_cast<size_t>(v)].name); };
   return "{\"name\":" + quoted(n.op.name) + ",\"op\":" + quoted(n.op.op_type) + ",\"domain\":" + quoted(n.op.domain) +
-         ",\"kernel\":" + quoted(n.kernel) + ",\"plugin\":" + quoted(p.name) + ",\"plugin_version\":" +
-         quoted(p.version) + ",\"precision\":" + quoted(precision_of(plan, n)) + ",\"layout\":\"linear\"" +
+         ",\"kernel\":" + quoted(n.kernel) + ",\"plugin\":" + quoted(plugin) + ",\"plugin_version\":" +
+         quoted(version) + ",\"precision\":" + quoted(precision_of(plan, n)) + ",\"layout\":" +
+         quoted(layout_of(plan, n)) + ",\"device\":" + quoted(device_of(plan, n)) +
+         ",\"notes\":" + array(n.notes, [](const std::string& s) { return quoted(s); }) +
          ",\"stream\":" + std::to_string(n.stream) + ",\"fused\":" +
          array(n.op.pattern, [](const PlanOp& op) { return quoted(op.op_type + ":" + op.name); }) +
          ",\"inputs\":" + array(n.op.inputs, value_name) + ",\"outputs\":" + array(n.op.outputs, value_name) +
@@ -72,7 +75,8 @@ std::string inspect_json(const PlanContents& plan, const std::string& path) {
   }
   out += "},\"memory\":{\"arena_bytes\":" + std::to_string(plan.memory.arena_bytes) +
          ",\"naive_bytes\":" + std::to_string(plan.memory.naive_bytes) +
-         ",\"alignment\":" + std::to_string(plan.memory.alignment) + "}";
+         ",\"alignment\":" + std::to_string(plan.memory.alignment) +
+         ",\"device_arena_bytes\":" + std::to_string(plan.memory.device_arena_bytes) + "}";
   out += ",\"streams\":" + std::to_string(plan.schedule.num_streams) + ",\"waits\":" +
          array(plan.schedule.waits, [](const PlanWait& w) {
            return "{\"layer\":" + std::to_string(w.layer) + ",\"waits_for\":" + std::to_string(w.waits_for) + "}";

@@ -8,6 +8,7 @@
 #include "cli.hpp"
 #include "kiln/float16.hpp"
 #include "random_inputs.hpp"
+#include "runtime/device_api.hpp"
 #include "runtime/load_engine.hpp"
 #include "util/error.hpp"
 #include "util/npy.hpp"
@@ -85,8 +86,8 @@ void print_summary(const std::string& name, const Tensor& t) {
 void print_selection(const Engine& engine) {
   for (const Layer& layer : engine.layers()) {
     const KernelEntry& k = *layer.selection.chosen;
-    std::printf("layer  %-32s %-20s -> %s (%s %s)\n", layer.node->name.c_str(), layer.node->op_type.c_str(),
-                k.desc->name, k.library->name().c_str(), k.library->version().c_str());
+    std::printf("layer  %-32s %-20s -> %s (%s)\n", layer.node->name.c_str(), layer.node->op_type.c_str(),
+                k.desc->name, kernel_origin(k).c_str());
     for (const Decline& d : layer.selection.declined)
       std::printf("         declined %s: %s\n", d.kernel.c_str(), d.reason.c_str());
   }
@@ -110,6 +111,55 @@ std::unique_ptr<Engine> open_engine(const Args& args, PluginRegistry& registry) 
   return load_engine(model, config, registry, {}, nullptr, progress);
 }
 
+// Where the timed runs ran: "CPU", or the device's name (and whether captured graphs replay).
+std::string where(const Engine& engine) {
+  if (!engine.device_api()) return "CPU";
+  const DeviceApi api(engine.device_api());
+  return api.device_name() + (engine.graph_capturable() ? ", CUDA graph replay" : ", eager (host layers in the plan)");
+}
+
+// --device-io: the inputs uploaded once and the outputs left in device memory, so the timed runs measure the
+// plan's execution as a caller that keeps its data on the device sees it. The results are fetched once at the
+// end for the summary.
+class DeviceIo {
+ public:
+  DeviceIo(const Engine& engine, const std::map<std::string, Tensor>& inputs) : engine_(engine), api_(engine.device_api()) {
+    for (const auto& [name, tensor] : inputs) {
+      buffers_.push_back(api_.malloc(tensor.bytes(), "input '" + name + "'"));
+      api_.copy(buffers_.back().get(), tensor.data(), tensor.bytes(), KILN_COPY_HOST_TO_DEVICE, nullptr);
+      inputs_[name] = {buffers_.back().get(), tensor.dims()};
+    }
+    api_.synchronize(nullptr);
+    reference_ = engine.run(inputs);  // shapes and dtypes of the outputs (and a first, eager run)
+    for (const auto& [name, tensor] : reference_) {
+      buffers_.push_back(api_.malloc(tensor.bytes(), "output '" + name + "'"));
+      outputs_[name] = {buffers_.back().get(), tensor.dims()};
+    }
+  }
+
+  // One run on device memory; the outputs are copied back only so the caller can summarise them.
+  std::map<std::string, Tensor> run() {
+    engine_.run_device(inputs_, outputs_);
+    return reference_;
+  }
+
+  ~DeviceIo() {
+    // Fetch the last run's results for the summary (a failure here only loses the summary's freshness).
+    for (auto& [name, tensor] : reference_)
+      try {
+        api_.copy(tensor.data(), outputs_.at(name).data, tensor.bytes(), KILN_COPY_DEVICE_TO_HOST, nullptr);
+      } catch (const std::exception&) {
+      }
+  }
+
+ private:
+  const Engine& engine_;
+  DeviceApi api_;
+  std::vector<DeviceApi::Memory> buffers_;
+  std::map<std::string, Engine::DeviceBuffer> inputs_, outputs_;
+  std::map<std::string, Tensor> reference_;
+};
+
 }  // namespace
 
 int run_command(const Args& args) {
@@ -128,18 +178,24 @@ int run_command(const Args& args) {
 
   const std::map<std::string, Tensor> inputs =
       gather_inputs(args, engine->plan(), static_cast<uint64_t>(args.integer("seed", 0)));
-  for (int i = 0; i < warmup; ++i) engine->run(inputs);
+  const bool device_io = args.flag("device-io");
+  if (device_io && !engine->device_api())
+    throw Error("--device-io needs a plan that runs on a device (build with a config whose device is cuda)");
+  std::unique_ptr<DeviceIo> io = device_io ? std::make_unique<DeviceIo>(*engine, inputs) : nullptr;
+  auto run_once = [&]() { return io ? io->run() : engine->run(inputs); };
+  for (int i = 0; i < warmup; ++i) run_once();
   std::vector<double> times;
   std::map<std::string, Tensor> outputs;
   for (int i = 0; i < iterations; ++i) {
     const auto start = std::chrono::steady_clock::now();
-    outputs = engine->run(inputs);
+    outputs = run_once();
     times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   for (const Value* v : engine->graph().outputs()) print_summary(v->name, outputs.at(v->name));
   std::sort(times.begin(), times.end());
-  std::printf("latency median %.3f ms  min %.3f ms  max %.3f ms  (%d iterations, %d warm-up, CPU)\n",
-              times[times.size() / 2], times.front(), times.back(), iterations, warmup);
+  std::printf("latency median %.3f ms  min %.3f ms  max %.3f ms  (%d iterations, %d warm-up, %s%s)\n",
+              times[times.size() / 2], times.front(), times.back(), iterations, warmup, where(*engine).c_str(),
+              device_io ? ", device I/O" : engine->device_api() ? ", host I/O incl. copies" : "");
 
   const std::string dir = args.option("output-dir");
   if (!dir.empty()) {

@@ -16,6 +16,9 @@
  *   1.0  first release: plugin entry, host API, kernel descriptor, fused patterns, prepared-state serialization.
  *   1.1  kernel flags KILN_KERNEL_IDENTITY, NO_FOLD, SHAPE_ONLY, CONCAT and STACKABLE; a pattern step's op_type may list
  *        alternatives separated by '|' ("Relu|Clip|Sigmoid").
+ *   1.2  devices: kiln_device_api (memory, streams, events, copies, graph capture), offered by a pack through
+ *        kiln_plugin_desc.device_api; kernel flag KILN_KERNEL_PRECISION_SENSITIVE; io flag KILN_IO_PREFERS_NHWC;
+ *        host API tuning_get / tuning_put (the timing cache) and node_note (what a kernel decided, for inspect).
  */
 #ifndef KILN_PLUGIN_H
 #define KILN_PLUGIN_H
@@ -28,7 +31,7 @@ extern "C" {
 #endif
 
 #define KILN_ABI_VERSION_MAJOR 1
-#define KILN_ABI_VERSION_MINOR 1
+#define KILN_ABI_VERSION_MINOR 2
 #define KILN_MAKE_ABI_VERSION(major, minor) ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define KILN_ABI_VERSION KILN_MAKE_ABI_VERSION(KILN_ABI_VERSION_MAJOR, KILN_ABI_VERSION_MINOR)
 #define KILN_ABI_MAJOR(version) ((uint32_t)(version) >> 16)
@@ -183,6 +186,17 @@ typedef struct kiln_host_api {
   kiln_status (*infer_input)(const kiln_infer_ctx* ctx, int32_t index, kiln_value_info* out);
   kiln_status (*infer_set_output)(kiln_infer_ctx* ctx, int32_t index, kiln_dtype dtype, int32_t rank,
                                   const int64_t* dims);
+
+  /* (1.2) The timing cache. A kernel that times alternatives while it is created (cuDNN algorithms, GEMM
+   * heuristics) looks its key up first and stores the winner after; the core keeps the entries in the file the
+   * config's `tuning: {cache: ...}` names, so a later build skips the timing. A key should name everything the
+   * result depends on: kernel, shapes, dtypes, layouts, device name. tuning_get returns NULL for an unknown key;
+   * the string stays valid until the next call from the same thread. */
+  const char* (*tuning_get)(const char* key);
+  void (*tuning_put)(const char* key, const char* value);
+  /* (1.2) A line about what the kernel decided for `node` and why ("algo 1: 0.041 ms, beat 5 others"), kept in
+   * the plan and shown by `kiln inspect`. Only while the node is checked or created. */
+  void (*node_note)(const kiln_node* node, const char* text);
 } kiln_host_api;
 
 /* Everything a kernel's execute sees. Outputs are allocated by the core with the shapes inference gave. */
@@ -206,6 +220,8 @@ typedef struct kiln_io_spec {
 #define KILN_IO_OPTIONAL 1u      /* the position may be omitted */
 #define KILN_IO_VARIADIC 2u      /* the last spec repeats for any number of further positions */
 #define KILN_IO_HOST_MEMORY 4u   /* the kernel reads this input on the host even when it runs on a device */
+#define KILN_IO_PREFERS_NHWC 8u  /* (1.2) the kernel runs faster with this 4-D position channels-last: the builder
+                                    stores a value NHWC when one of its kernels prefers it and all accept it */
 
 /* One step of a fused pattern: a chain p[0] -> p[1] -> ... where step k>0 consumes the single output of step
  * k-1 at input position `chained_input` (-1: at any position). A fused node's inputs are, in order, the inputs
@@ -237,6 +253,9 @@ typedef struct kiln_pattern_step {
                                          sibling (its output 0), and an INTS attribute "kiln_stack" giving each
                                          sibling's axis-0 size of its first constant input. The kernel computes
                                          once and splits its result into the outputs (its check may decline) */
+#define KILN_KERNEL_PRECISION_SENSITIVE 128u /* (1.2) loses accuracy in reduced precision (softmax, normalization
+                                         reductions): with `precision: fp16` the builder keeps its float values
+                                         fp32 unless the config's layer_precisions names the node */
 
 /* A kernel: one implementation of one op (or one fused pattern) on one device.
  * Hooks marked (optional) may be NULL. Every hook reports failure by status + set_error and never throws. */
@@ -278,6 +297,49 @@ typedef struct kiln_kernel_desc {
                              size_t length, void** state);
 } kiln_kernel_desc;
 
+/* ---------------------------------------------------------------------------------------------------------
+ * (1.2) A device: what a pack that brings one (the CUDA pack) offers the core, so that the core can plan and
+ * run device memory, streams and copies without linking any vendor library. Streams, events and graphs are
+ * opaque handles (cudaStream_t, cudaEvent_t, cudaGraphExec_t on CUDA). Every call acts on the calling thread's
+ * current device. Failures return a status after set_error, as kernels do.
+ * ------------------------------------------------------------------------------------------------------- */
+typedef int32_t kiln_copy_direction;
+#define KILN_COPY_HOST_TO_DEVICE 1
+#define KILN_COPY_DEVICE_TO_HOST 2
+#define KILN_COPY_DEVICE_TO_DEVICE 3
+
+typedef struct kiln_device_api {
+  uint32_t struct_size;
+  kiln_device device; /* which kiln_device this is, e.g. KILN_DEVICE_CUDA */
+  /* How many devices are usable (0 without a driver or a GPU: the caller skips device work). Never fails. */
+  int32_t (*device_count)(void);
+  /* The current device's name, NUL-terminated, e.g. "NVIDIA H100 80GB HBM3". */
+  kiln_status (*device_name)(char* buffer, size_t capacity);
+
+  kiln_status (*malloc)(size_t bytes, void** ptr); /* device memory, at least 256-byte aligned */
+  void (*free)(void* ptr);
+  kiln_status (*host_malloc)(size_t bytes, void** ptr); /* page-locked host memory, for fast async copies */
+  void (*host_free)(void* ptr);
+
+  kiln_status (*stream_create)(void** stream);
+  void (*stream_destroy)(void* stream);
+  kiln_status (*stream_synchronize)(void* stream);
+  kiln_status (*event_create)(void** event); /* for ordering only: no timing */
+  void (*event_destroy)(void* event);
+  kiln_status (*event_record)(void* event, void* stream);
+  kiln_status (*stream_wait_event)(void* stream, void* event); /* later work on `stream` waits for `event` */
+
+  kiln_status (*copy_async)(void* dst, const void* src, size_t bytes, kiln_copy_direction direction, void* stream);
+  kiln_status (*fill_async)(void* dst, uint8_t byte, size_t bytes, void* stream);
+
+  /* Graph capture: the work enqueued on `stream` (and on streams that wait on its events) between begin and end
+   * becomes one graph, which graph_launch replays. */
+  kiln_status (*capture_begin)(void* stream);
+  kiln_status (*capture_end)(void* stream, void** graph);
+  kiln_status (*graph_launch)(void* graph, void* stream);
+  void (*graph_destroy)(void* graph);
+} kiln_device_api;
+
 /* What a plugin library declares about itself. Static storage in the plugin; valid until it is unloaded. */
 typedef struct kiln_plugin_desc {
   uint32_t struct_size;
@@ -287,6 +349,7 @@ typedef struct kiln_plugin_desc {
   const char* description;
   int32_t num_kernels;
   const kiln_kernel_desc* const* kernels;
+  const kiln_device_api* device_api; /* (1.2) NULL unless the pack brings a device its kernels run on */
 } kiln_plugin_desc;
 
 /* The one exported symbol. Returns NULL on failure (after host->set_error). Called once per load. */
@@ -314,6 +377,12 @@ KILN_ABI_FROZEN_OFFSET(kiln_kernel_desc, pattern, 88);
 KILN_ABI_FROZEN_OFFSET(kiln_kernel_desc, check, 104);
 KILN_ABI_FROZEN_OFFSET(kiln_kernel_desc, deserialize, 160);
 KILN_ABI_FROZEN_OFFSET(kiln_plugin_desc, kernels, 40);
+/* v1.2 */
+KILN_ABI_FROZEN_OFFSET(kiln_host_api, tuning_get, 184);
+KILN_ABI_FROZEN_OFFSET(kiln_host_api, node_note, 200);
+KILN_ABI_FROZEN_OFFSET(kiln_plugin_desc, device_api, 48);
+KILN_ABI_FROZEN_OFFSET(kiln_device_api, malloc, 24);
+KILN_ABI_FROZEN_OFFSET(kiln_device_api, graph_destroy, 152);
 #endif
 
 #ifdef __cplusplus

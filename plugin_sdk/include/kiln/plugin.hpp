@@ -311,6 +311,11 @@ class Node {
     return Node(host_, n);
   }
 
+  // (ABI 1.2) A line for `kiln inspect` about what this kernel decided for the node; ignored by older cores.
+  void note(const std::string& text) const {
+    if (host_->struct_size > offsetof(kiln_host_api, node_note) && host_->node_note) host_->node_note(node_, text.c_str());
+  }
+
   const kiln_host_api* host() const { return host_; }
   const kiln_node* handle() const { return node_; }
 
@@ -412,6 +417,11 @@ struct KernelSpec {
 // An io spec accepting `dtypes` in the linear layout.
 inline kiln_io_spec io(uint64_t dtypes, uint32_t flags = 0) {
   return kiln_io_spec{dtypes, KILN_LAYOUT_BIT(KILN_LAYOUT_LINEAR), flags};
+}
+
+// An io spec accepting `dtypes` in any of `layouts` (a KILN_LAYOUT_BIT mask).
+inline kiln_io_spec io_layouts(uint64_t dtypes, uint32_t layouts, uint32_t flags = 0) {
+  return kiln_io_spec{dtypes, layouts, flags};
 }
 
 namespace detail {
@@ -557,13 +567,28 @@ const kiln_kernel_desc* describe() {
   return &storage.desc;
 }
 
+// (ABI 1.2) The core's timing cache: the value stored under `key`, or "" when the core has none (or is older).
+inline std::string tuning_get(const std::string& key) {
+  const kiln_host_api* host = host_api();
+  if (!host || host->struct_size <= offsetof(kiln_host_api, tuning_get) || !host->tuning_get) return "";
+  const char* value = host->tuning_get(key.c_str());
+  return value ? value : "";
+}
+inline void tuning_put(const std::string& key, const std::string& value) {
+  const kiln_host_api* host = host_api();
+  if (host && host->struct_size > offsetof(kiln_host_api, tuning_put) && host->tuning_put)
+    host->tuning_put(key.c_str(), value.c_str());
+}
+
 // A function returning one kernel's descriptor; a plugin's table is an array of these.
 using KernelFactory = const kiln_kernel_desc* (*)();
 
 // Builds the plugin descriptor from a table of kernel factories; for use in the entry function.
+// `device_api`: the device the pack brings (ABI 1.2), or NULL.
 template <size_t N>
 const kiln_plugin_desc* define_plugin(const kiln_host_api* host, const char* name, const char* version,
-                                      const char* description, const KernelFactory (&table)[N]) noexcept {
+                                      const char* description, const KernelFactory (&table)[N],
+                                      const kiln_device_api* device_api = nullptr) noexcept {
   host_api() = host;
   static std::vector<const kiln_kernel_desc*> kernels;
   static kiln_plugin_desc desc{};
@@ -579,6 +604,7 @@ const kiln_plugin_desc* define_plugin(const kiln_host_api* host, const char* nam
   desc.description = description;
   desc.num_kernels = static_cast<int32_t>(kernels.size());
   desc.kernels = kernels.data();
+  desc.device_api = device_api;
   return &desc;
 }
 
@@ -590,6 +616,12 @@ const kiln_plugin_desc* define_plugin(const kiln_host_api* host, const char* nam
 #define KILN_DEFINE_PLUGIN(name, version, description, table)                                            \
   extern "C" KILN_PLUGIN_EXPORT const kiln_plugin_desc* kiln_plugin_entry(const kiln_host_api* host) { \
     return kiln::define_plugin(host, name, version, description, table);                                \
+  }
+
+// The same for a pack that brings a device (ABI 1.2): `device_api` is a `const kiln_device_api*`.
+#define KILN_DEFINE_DEVICE_PLUGIN(name, version, description, table, device_api)                         \
+  extern "C" KILN_PLUGIN_EXPORT const kiln_plugin_desc* kiln_plugin_entry(const kiln_host_api* host) { \
+    return kiln::define_plugin(host, name, version, description, table, device_api);                    \
   }
 
 #endif  // KILN_PLUGIN_HPP

@@ -1,0 +1,23 @@
+// Nodes the builder adds to a graph after the passes: Casts at precision borders, copies at device borders.
+#ifndef KILN_CORE_GRAPH_EDITS_HPP
+#define KILN_CORE_GRAPH_EDITS_HPP
+
+#include <string>
+
+#include "ir/graph.hpp"
+
+namespace kiln {
+
+// `base`, or `base` with the first free suffix "#2", "#3"... when the graph already has a value or node so named.
+std::string unused_value_name(const Graph& graph, const std::string& base);
+
+// A value shaped like `like` (dims, symbols, layout) with dtype `dtype`, named after it with `suffix`.
+Value* add_twin_value(Graph& graph, const Value& like, DataType dtype, const std::string& suffix);
+
+// Adds `op_type` (of `domain`, at the graph's opset for that domain) reading `input` and writing `output`.
+Node* add_unary_node(Graph& graph, const std::string& op_type, const std::string& domain, const std::string& name,
+                     Value* input, Value* output);
+
+}  // namespace kiln
+
+#endif  // KILN_CORE_GRAPH_EDITS_HPP

@@ -1,0 +1,159 @@
+#include <cuda_fp16.h>
+
+#include <algorithm>
+
+#include "common/cuda_check.hpp"
+#include "common/pool_window.hpp"
+
+namespace kiln::cuda {
+
+namespace {
+
+__device__ inline float widen(float v) { return v; }
+__device__ inline float widen(__half v) { return __half2float(v); }
+template <class T> __device__ inline T narrow(float v);
+template <> __device__ inline float narrow<float>(float v) { return v; }
+template <> __device__ inline __half narrow<__half>(float v) { return __float2half(v); }
+
+struct PoolGeometry {
+  int64_t count, n, c, out_h, out_w, in_h, in_w;
+  int64_t x_strides[4], y_strides[4];
+  bool channels_last;  // Y's memory order is N, H, W, C (else N, C, H, W)
+  PoolWindow w;
+};
+
+template <class T, PoolKind kKind>
+__global__ void window_pool_kernel(const T* x, T* y, PoolGeometry g) {
+  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < g.count; i += step) {
+    int64_t n, c, oh, ow, rest = i;
+    if (g.channels_last) {
+      c = rest % g.c, rest /= g.c;
+      ow = rest % g.out_w, rest /= g.out_w;
+      oh = rest % g.out_h, n = rest / g.out_h;
+    } else {
+      ow = rest % g.out_w, rest /= g.out_w;
+      oh = rest % g.out_h, rest /= g.out_h;
+      c = rest % g.c, n = rest / g.c;
+    }
+    const T* plane = x + n * g.x_strides[0] + c * g.x_strides[1];
+    float acc = kKind == PoolKind::Max ? -INFINITY : 0.0f;
+    bool first = true;
+    int64_t counted = 0;
+    for (int64_t kh = 0; kh < g.w.kernel[0]; ++kh) {
+      const int64_t ih = oh * g.w.stride[0] - g.w.pad_begin[0] + kh * g.w.dilation[0];
+      const bool row_inside = ih >= 0 && ih < g.in_h;
+      const bool row_padded = ih < g.in_h + g.w.pad_end[0];
+      for (int64_t kw = 0; kw < g.w.kernel[1]; ++kw) {
+        const int64_t iw = ow * g.w.stride[1] - g.w.pad_begin[1] + kw * g.w.dilation[1];
+        const bool inside = row_inside && iw >= 0 && iw < g.in_w;
+        if (kKind == PoolKind::AverageIncludingPads ? (row_padded && iw < g.in_w + g.w.pad_end[1]) : inside) ++counted;
+        if (!inside) continue;
+        const float v = widen(plane[ih * g.x_strides[2] + iw * g.x_strides[3]]);
+        if (kKind == PoolKind::Max) {
+          // The reference's rule: the first tap inside, then any greater one (a NaN first stays).
+          if (first || v > acc) acc = v;
+          first = false;
+        } else {
+          acc += v;
+        }
+      }
+    }
+    if (kKind != PoolKind::Max) acc = counted ? acc / static_cast<float>(counted) : 0.0f;
+    y[n * g.y_strides[0] + c * g.y_strides[1] + oh * g.y_strides[2] + ow * g.y_strides[3]] = narrow<T>(acc);
+  }
+}
+
+// Channels-last fast path: X and Y dense NHWC, each thread kVec neighbouring channels of one output position,
+// read and written 16 bytes at a time (the window's taps then cost one wide load each).
+template <class T, int kVec>
+struct alignas(16) Lanes {
+  T v[kVec];
+};
+
+template <class T, PoolKind kKind, int kVec, class Index>
+__global__ void window_pool_nhwc_kernel(const T* x, T* y, PoolGeometry g) {
+  const Index vectors = static_cast<Index>(g.c / kVec);
+  const Index count = static_cast<Index>(g.count / kVec);
+  const Index step = static_cast<Index>(gridDim.x) * blockDim.x;
+  for (Index i = static_cast<Index>(blockIdx.x) * blockDim.x + threadIdx.x; i < count; i += step) {
+    Index rest = i;
+    const Index cv = rest % vectors;
+    rest /= vectors;
+    const Index ow = rest % static_cast<Index>(g.out_w);
+    rest /= static_cast<Index>(g.out_w);
+    const Index oh = rest % static_cast<Index>(g.out_h);
+    const Index n = rest / static_cast<Index>(g.out_h);
+    const T* image = x + n * g.x_strides[0] + cv * kVec;
+    float acc[kVec];
+    for (int j = 0; j < kVec; ++j) acc[j] = kKind == PoolKind::Max ? -INFINITY : 0.0f;
+    bool first = true;
+    int counted = 0;
+    for (int64_t kh = 0; kh < g.w.kernel[0]; ++kh) {
+      const int64_t ih = oh * g.w.stride[0] - g.w.pad_begin[0] + kh * g.w.dilation[0];
+      const bool row_inside = ih >= 0 && ih < g.in_h;
+      const bool row_padded = ih < g.in_h + g.w.pad_end[0];
+      for (int64_t kw = 0; kw < g.w.kernel[1]; ++kw) {
+        const int64_t iw = ow * g.w.stride[1] - g.w.pad_begin[1] + kw * g.w.dilation[1];
+        const bool inside = row_inside && iw >= 0 && iw < g.in_w;
+        if (kKind == PoolKind::AverageIncludingPads ? (row_padded && iw < g.in_w + g.w.pad_end[1]) : inside) ++counted;
+        if (!inside) continue;
+        const Lanes<T, kVec> v = *reinterpret_cast<const Lanes<T, kVec>*>(image + ih * g.x_strides[2] + iw * g.x_strides[3]);
+        for (int j = 0; j < kVec; ++j) {
+          const float f = widen(v.v[j]);
+          if (kKind != PoolKind::Max) acc[j] += f;
+          else if (first || f > acc[j]) acc[j] = f;
+        }
+        first = false;
+      }
+    }
+    Lanes<T, kVec> out;
+    for (int j = 0; j < kVec; ++j)
+      out.v[j] = narrow<T>(kKind == PoolKind::Max ? acc[j] : counted ? acc[j] / static_cast<float>(counted) : 0.0f);
+    *reinterpret_cast<Lanes<T, kVec>*>(y + n * g.y_strides[0] + oh * g.y_strides[2] + ow * g.y_strides[3] + cv * kVec) = out;
+  }
+}
+
+template <class T, PoolKind kKind>
+void launch_kind(const PoolLaunch& l, const PoolGeometry& g, cudaStream_t stream) {
+  constexpr int kThreads = 256, kVec = 16 / sizeof(T);
+  const T* x = static_cast<const T*>(l.x);
+  T* y = static_cast<T*>(l.y);
+  const bool aligned = reinterpret_cast<uintptr_t>(x) % 16 == 0 && reinterpret_cast<uintptr_t>(y) % 16 == 0;
+  if (aligned && g.c % kVec == 0 && l.x_dims.is(KILN_LAYOUT_NHWC) && l.y_dims.is(KILN_LAYOUT_NHWC)) {
+    const int64_t work = g.count / kVec;
+    const auto blocks = static_cast<unsigned>(std::min<int64_t>((work + kThreads - 1) / kThreads, int64_t{1} << 20));
+    if (work < (int64_t{1} << 31)) window_pool_nhwc_kernel<T, kKind, kVec, int32_t><<<blocks, kThreads, 0, stream>>>(x, y, g);
+    else window_pool_nhwc_kernel<T, kKind, kVec, int64_t><<<blocks, kThreads, 0, stream>>>(x, y, g);
+  } else {
+    const auto blocks = static_cast<unsigned>(std::min<int64_t>((g.count + kThreads - 1) / kThreads, int64_t{1} << 20));
+    window_pool_kernel<T, kKind><<<blocks, kThreads, 0, stream>>>(x, y, g);
+  }
+  KILN_CUDA_LAUNCHED();
+}
+
+template <class T>
+void launch_typed(const PoolLaunch& l, const PoolGeometry& g, cudaStream_t stream) {
+  switch (l.kind) {
+    case PoolKind::Max: return launch_kind<T, PoolKind::Max>(l, g, stream);
+    case PoolKind::AverageIncludingPads: return launch_kind<T, PoolKind::AverageIncludingPads>(l, g, stream);
+    case PoolKind::AverageExcludingPads: return launch_kind<T, PoolKind::AverageExcludingPads>(l, g, stream);
+  }
+}
+
+}  // namespace
+
+void launch_window_pool(const PoolLaunch& l, cudaStream_t stream) {
+  PoolGeometry g{};
+  g.count = l.y_dims.count();
+  if (g.count == 0) return;
+  g.n = l.y_dims.dims[0], g.c = l.y_dims.dims[1], g.out_h = l.y_dims.dims[2], g.out_w = l.y_dims.dims[3];
+  g.in_h = l.x_dims.dims[2], g.in_w = l.x_dims.dims[3];
+  for (int i = 0; i < 4; ++i) g.x_strides[i] = l.x_dims.strides[i], g.y_strides[i] = l.y_dims.strides[i];
+  g.channels_last = l.y_dims.strides[1] < l.y_dims.strides[3] || l.y_dims.is(KILN_LAYOUT_NHWC);
+  g.w = l.window;
+  if (l.dtype == KILN_DTYPE_FLOAT16) launch_typed<__half>(l, g, stream);
+  else launch_typed<float>(l, g, stream);
+}
+
+}  // namespace kiln::cuda

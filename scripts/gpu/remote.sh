@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Runs ON the lent GPU machine, from the repository root, over the bundle scripts/gpu-check made:
+#
+#   run(command="bash scripts/gpu/remote.sh", carry=["gpu-bundle"], timeout_s=600)
+#
+# Steps, each under its own time limit, each going on when an earlier one fails: the machine and versions; the
+# GPU unit tests (kiln_cuda_tests); kiln-conformance over the bundled ONNX subset with configs/cuda.yaml; the
+# side-by-side benchmark (benchmarks/gpu/compare.py: ResNet-50 and GoogLeNet, batch 1 and 256, kiln with
+# configs/cuda-fp16.yaml against PyTorch FP16 channels-last, eager and CUDA graph).
+# Files under $OUT come back: remote.log (everything printed), env.txt, tests.txt, conformance.txt,
+# compare.log, performance.md, results.json, and timing.cache when the fp16 config wrote one.
+#
+# Environment: KILN_GPU_BUDGET_S (whole run, default 470 s), KILN_GPU_STEPS (default tests,conformance,bench),
+# KILN_GPU_MODELS (default resnet50,googlenet), KILN_GPU_BATCHES (default 1,256).
+set -u -o pipefail
+cd "$(dirname "$0")/../.." || exit 1
+ROOT=$(pwd -P)
+OUT=${OUT:-/tmp/kiln-gpu-out}
+mkdir -p "$OUT"
+BUNDLE=$ROOT/gpu-bundle
+BUDGET=${KILN_GPU_BUDGET_S:-470}
+STEPS=${KILN_GPU_STEPS:-tests,conformance,bench}
+export PYTHONUNBUFFERED=1
+
+# The seconds a step may take: what it asks for, or what is left of the budget when that is less.
+limit() {
+  local want=$1 left=$((BUDGET - SECONDS))
+  ((left < want)) && want=$left
+  ((want < 1)) && want=1
+  echo "$want"
+}
+want_step() { [[ ",$STEPS," == *",$1,"* ]]; }
+# kiln's own libraries go only to kiln's processes: python (torch) keeps the machine's environment.
+kiln_env() { env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$@"; }
+summary=()
+note() { summary+=("$1"); echo ">> $1"; }
+
+main() {
+  echo "== kiln on the GPU machine: $(date -u +%Y-%m-%dT%H:%M:%SZ), budget ${BUDGET}s, steps $STEPS =="
+  if [[ ! -d $BUNDLE ]]; then
+    echo "no gpu-bundle/ here: run scripts/gpu-check on the build machine and carry [\"gpu-bundle\"]"
+    return 1
+  fi
+  [[ -f $BUNDLE/BUILD_INFO ]] && source "$BUNDLE/BUILD_INFO"
+  echo "bundle: commit ${KILN_BUILD_COMMIT:-?} (${KILN_BUILD_DIRTY:-?} files changed), built ${KILN_BUILD_DATE:-?}, ${KILN_BUILD_TYPE:-?}, CUDA ${KILN_BUILD_CUDA:-?}"
+
+  # -- where the libraries come from ------------------------------------------------------------------------
+  KILN_LD_LIBRARY_PATH=$BUNDLE/lib
+  # cuBLASLt and cuDNN should be in the system paths; where ldconfig does not know them, add the toolkit's
+  # folders and, last, the ones PyTorch's wheels bring.
+  local lib extra=()
+  for lib in libcudart.so.13 libcublasLt.so.13 libcudnn.so.9; do
+    ldconfig -p 2>/dev/null | grep -q "$lib" && continue
+    echo "note: $lib is not in ldconfig's cache; searching"
+    local d
+    for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/lib/x86_64-linux-gnu \
+             $(python3 -c 'import nvidia, os; p = list(nvidia.__path__)[0]; print(" ".join(os.path.join(p, s, "lib") for s in os.listdir(p)))' 2>/dev/null); do
+      [[ -e $d/$lib ]] && { extra+=("$d"); echo "  found in $d"; break; }
+    done
+  done
+  ((${#extra[@]})) && KILN_LD_LIBRARY_PATH+=":$(printf '%s\n' "${extra[@]}" | awk '!seen[$0]++' | paste -sd: -)"
+  KILN_LD_LIBRARY_PATH+="${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  export KILN_LD_LIBRARY_PATH
+
+  # The test binaries carry the build machine's absolute paths (KILN_SOURCE_DIR, KILN_PLUGIN_DIR, ...): point
+  # them here. The bundle mirrors the build tree (bin/, lib/kiln/plugins/, test_plugins/).
+  if [[ -n ${KILN_BUILD_BINARY_DIR:-} && ! -e $KILN_BUILD_BINARY_DIR ]]; then
+    if [[ -n ${KILN_BUILD_SOURCE_DIR:-} && ! -e $KILN_BUILD_SOURCE_DIR ]]; then
+      mkdir -p "$(dirname "$KILN_BUILD_SOURCE_DIR")" && ln -s "$ROOT" "$KILN_BUILD_SOURCE_DIR" \
+        && echo "linked $KILN_BUILD_SOURCE_DIR -> $ROOT (the source dir the tests were built with)"
+    fi
+    if [[ ! -e $KILN_BUILD_BINARY_DIR ]]; then
+      mkdir -p "$(dirname "$KILN_BUILD_BINARY_DIR")" && ln -sfn "$BUNDLE" "$KILN_BUILD_BINARY_DIR" \
+        && echo "linked $KILN_BUILD_BINARY_DIR -> $BUNDLE (the build dir the tests were built with)"
+    fi
+  fi
+
+  # -- the machine ------------------------------------------------------------------------------------------
+  {
+    echo "== nvidia-smi -L"; timeout 20 nvidia-smi -L
+    echo "== nvidia-smi"; timeout 20 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv
+    echo "== uname"; uname -a
+    echo "== os"; grep PRETTY_NAME /etc/os-release
+    echo "== nvcc"; timeout 10 nvcc --version 2>/dev/null | tail -n 2 || echo "(no nvcc on PATH)"
+    echo "== python"; timeout 60 python3 -c 'import sys, torch, torchvision, onnx; print(sys.version.split()[0], "torch", torch.__version__, "torchvision", torchvision.__version__, "onnx", onnx.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version())'
+    echo "== cuDNN / cuBLASLt in ldconfig"; ldconfig -p 2>/dev/null | grep -E "libcudnn\.so|libcublasLt\.so|libcudart\.so|libprotobuf\.so" | head
+    echo "== bundle"; du -sh "$BUNDLE"/{bin,lib,onnx-tests} 2>/dev/null; cat "$BUNDLE/LIBS.txt" 2>/dev/null
+    echo "== ldd -r (unresolved libraries or symbols, if any)"
+    local f
+    for f in "$BUNDLE"/bin/* "$BUNDLE"/lib/kiln/plugins/*.so; do
+      kiln_env ldd -r "$f" 2>&1 | grep -iE "not found|undefined symbol" | sed "s|^|$(basename "$f"): |"
+    done
+    echo "(end of ldd check)"
+    echo "== kiln plugins"; timeout 60 env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln" plugins --config configs/cuda.yaml 2>&1 | grep -v "^    " | head -n 20
+  } 2>&1 | tee "$OUT/env.txt"
+
+  # -- GPU unit tests ---------------------------------------------------------------------------------------
+  if want_step tests; then
+    echo; echo "== kiln_cuda_tests =="
+    if [[ -x $BUNDLE/bin/kiln_cuda_tests ]]; then
+      # One process per test, 12 at a time: a kernel that faults poisons its CUDA context, and in one process
+      # every later test would fail with it.
+      local t rc
+      t=$(limit 150)
+      env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln_cuda_tests" --gtest_list_tests |
+        awk '/^[^ ]/ {suite=$1} /^  / {print suite $1}' >"$OUT/test-list.txt"
+      timeout -k 5 "$t" xargs -P 12 -I{} sh -c \
+        'out=$(env LD_LIBRARY_PATH="$0" "$1" --gtest_filter="{}" 2>&1); rc=$?;
+         if [ $rc -eq 0 ]; then echo "$out" | grep -q "\[  SKIPPED \]" && echo "SKIP {}" || echo "PASS {}";
+         else echo "FAIL {}"; echo "$out" | grep -E "Failure|Expected|Which is|error|worst|chosen" | head -n 12 | sed "s/^/    /"; fi' \
+        "$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln_cuda_tests" <"$OUT/test-list.txt" >"$OUT/tests.txt" 2>&1
+      rc=$?
+      grep -A12 "^FAIL " "$OUT/tests.txt" | head -n 60
+      local counts; counts="pass $(grep -c '^PASS ' "$OUT/tests.txt"), fail $(grep -c '^FAIL ' "$OUT/tests.txt"), skip $(grep -c '^SKIP ' "$OUT/tests.txt") of $(wc -l <"$OUT/test-list.txt")"
+      if ((rc == 124 || rc == 137)); then note "tests: TIMED OUT after ${t}s ($counts)"
+      elif ! grep -q '^PASS ' "$OUT/tests.txt"; then note "tests: NONE PASSED: no GPU seen? ($counts)"
+      elif ! grep -q '^FAIL ' "$OUT/tests.txt"; then note "tests: ok ($counts)"
+      else note "tests: FAILED ($counts)"; fi
+    else
+      echo "kiln_cuda_tests is not in the bundle (not built)" | tee "$OUT/tests.txt"
+      note "tests: kiln_cuda_tests missing from the bundle"
+    fi
+  fi
+
+  # -- ONNX conformance on the bundled subset ---------------------------------------------------------------
+  if want_step conformance; then
+    echo; echo "== kiln-conformance --config configs/cuda.yaml (bundled subset) =="
+    if [[ ! -x $BUNDLE/bin/kiln-conformance ]]; then
+      note "conformance: kiln-conformance missing from the bundle"
+    elif [[ ! -d $BUNDLE/onnx-tests ]]; then
+      note "conformance: no ONNX subset in the bundle"
+    elif [[ ! -f configs/cuda.yaml ]]; then
+      note "conformance: configs/cuda.yaml does not exist"
+    else
+      # Each test runs in its own forked process (its own CUDA context); --verbose prints every outcome as it
+      # comes, so a run cut short still says how far it got.
+      local t rc
+      t=$(limit 90)
+      timeout -k 5 "$t" env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln-conformance" \
+        --config configs/cuda.yaml --jobs 12 --timeout 30 --verbose "$BUNDLE/onnx-tests" >"$OUT/conformance.txt" 2>&1
+      rc=$?
+      grep -E "^(WRONG|ERROR|CRASH|TIMEOUT) " "$OUT/conformance.txt" | head -n 25
+      grep -E "^most common unsupported" "$OUT/conformance.txt"
+      local line; line=$(grep -E "^[0-9]+ tests: " "$OUT/conformance.txt" | tail -n 1)
+      if ((rc == 124 || rc == 137)); then
+        note "conformance: TIMED OUT after ${t}s; so far: $(awk '$1 ~ /^(PASS|WRONG|UNSUPPORTED|ERROR|CRASH|TIMEOUT)$/ {n[$1]++} END {for (k in n) printf "%s %d ", k, n[k]}' "$OUT/conformance.txt")"
+      elif [[ -n $line ]]; then note "conformance: $line (exit $rc)"
+      else note "conformance: FAILED, exit $rc: $(tail -n 1 "$OUT/conformance.txt")"; fi
+    fi
+  fi
+
+  # -- side by side: kiln against PyTorch -------------------------------------------------------------------
+  if want_step bench; then
+    echo; echo "== benchmark: kiln (configs/cuda-fp16.yaml) against PyTorch FP16 =="
+    local t rc
+    t=$(limit 330)
+    timeout -k 10 "$t" python3 benchmarks/gpu/compare.py --kiln "$BUNDLE/bin/kiln" --config configs/cuda-fp16.yaml \
+      --lib-path "$KILN_LD_LIBRARY_PATH" --models "${KILN_GPU_MODELS:-resnet50,googlenet}" \
+      --batches "${KILN_GPU_BATCHES:-1,256}" --model-dir /tmp/kiln-gpu-models --out "$OUT" \
+      --budget-s "$((t - 10))" 2>&1 | tee "$OUT/compare.log"
+    rc=${PIPESTATUS[0]}
+    # The timing cache the fp16 config names (autotuning results), to carry into a later call if wanted.
+    [[ -f .kiln-cache/timing.cache ]] && cp .kiln-cache/timing.cache "$OUT/timing.cache"
+    if ((rc == 124 || rc == 137)); then note "bench: TIMED OUT after ${t}s (partial results in compare.log)"
+    elif ((rc == 0)); then note "bench: done (performance.md, results.json)"
+    else note "bench: exit $rc (see compare.log)"; fi
+  fi
+
+  echo; echo "== summary ($SECONDS s) =="
+  printf '  %s\n' "${summary[@]}"
+  [[ -f $OUT/performance.md ]] && { echo; sed -n '/^| model/,/^$/p' "$OUT/performance.md"; }
+  return 0
+}
+
+main 2>&1 | tee "$OUT/remote.log"
+exit "${PIPESTATUS[0]}"
