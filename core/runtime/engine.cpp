@@ -1,6 +1,7 @@
 #include "runtime/engine.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <set>
 #include <unordered_map>
@@ -174,8 +175,7 @@ class Engine::Run {
     const ValueSlot& slot = engine_.plan_.slots[static_cast<size_t>(value)];
     const Value& v = *engine_.plan_.graph->values()[static_cast<size_t>(value)];
     if (slot.home != ValueHome::View && slot.home != ValueHome::Arena) {
-      if (v.device != KILN_DEVICE_CPU)
-        throw Error(node.label() + ": output '" + v.name + "' lives on the device but has no place in its arena");
+      if (v.device != KILN_DEVICE_CPU) return device_heap_tensor(v, shape, poison, stream);
       Tensor t(shape.dtype, shape.dims);
       if (poison && engine_.options_.poison_outputs) t.fill_bytes(0xFF);
       return t;
@@ -196,6 +196,21 @@ class Engine::Run {
       else if (t.dense() || slot.home == ValueHome::Arena) context_.device->api.fill(data, 0xFF, t.bytes(), stream);
     }
     return t;
+  }
+
+  // A device value whose size the builder could not bound (a data-dependent shape): allocated for this run,
+  // freed with its last reader (freeing waits for the device, so nothing still queued can lose it).
+  Tensor device_heap_tensor(const Value& v, const OutputShape& shape, bool poison, void* stream) {
+    const DeviceApi& api = context_.device->api;
+    size_t bytes = dtype_size(shape.dtype);
+    for (int64_t d : shape.dims) bytes *= static_cast<size_t>(d);
+    void* data = api.malloc(bytes, "value '" + v.name + "'").release();
+    const kiln_device_api* raw = api.raw();
+    std::shared_ptr<uint8_t> owner(static_cast<uint8_t*>(data), [raw](uint8_t* p) { raw->free(p); });
+    if (poison && engine_.options_.poison_outputs) api.fill(data, 0xFF, bytes, stream);
+    std::vector<int64_t> strides;
+    if (v.layout == KILN_LAYOUT_NHWC && shape.dims.size() == 4) strides = nhwc_strides(shape.dims);
+    return Tensor(shape.dtype, shape.dims, owner, data, strides).placed(v.layout, v.device);
   }
 
   // A heap intermediate is freed after its last reader; arena slices need nothing.
@@ -284,6 +299,8 @@ class Engine::DeviceRun {
     for (const StreamWait& w : engine_.plan_.schedule.waits)
       if (w.layer == index && engine_.layer_values_[static_cast<size_t>(w.waits_for)].role == LayerValues::Role::Body)
         device_.api.wait(stream, done_event(w.waits_for));
+    if (engine_.options_.profile_layers) synchronize_all();
+    const auto start = std::chrono::steady_clock::now();
     Run::Call call = run_.prepare(index, stream);
     if (io.elided) {
       // nothing to run: the inputs' producers wrote the output
@@ -300,7 +317,18 @@ class Engine::DeviceRun {
     }
     if (waited_for(index)) device_.api.record(done_event(index), stream);
     run_.finish(index, call);
+    if (engine_.options_.profile_layers) {
+      device_.api.synchronize(stream);
+      layer_ms_.resize(engine_.plan_.layers.size());
+      layer_ms_[static_cast<size_t>(index)] =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    }
   }
+
+ public:
+  std::vector<double> layer_ms_;  // with profile_layers: each layer's milliseconds in this run
+
+ private:
 
   // A copy in or out, on stream 0, from or to the caller's device buffer when bound; recorded for replays.
   void copy_boundary(int index, CapturedRun* captured) {
@@ -422,8 +450,7 @@ void Engine::classify_device_layers() {
   for (size_t v = 0; v < plan_.slots.size(); ++v) {
     const Value& value = *plan_.graph->values()[v];
     if (value.device != KILN_DEVICE_CPU && plan_.slots[v].home == ValueHome::Heap && value.producer)
-      throw Error("value '" + value.name + "' lives on the device but its size has no bound; device plans need " +
-                  "shapes the builder can bound (fix the input shapes with a profile)");
+      capturable_ = false;  // allocated per run: a captured graph would keep one run's pointer
   }
 }
 
@@ -523,14 +550,19 @@ std::map<std::string, Tensor> Engine::run_on_device(const std::map<std::string, 
     ShapeKey key;
     for (const Value* v : plan_.graph->inputs()) key.push_back(inputs.at(v->name).dims());
     auto replay = device.captured.find(key);
-    if (replay != device.captured.end() && !options_.poison_outputs) {
+    if (replay != device.captured.end() && !options_.poison_outputs && !options_.profile_layers) {
       results = replay_captured(replay->second, inputs, bound, device);
     } else {
       Run run(*this, *context);
       for (const Value* v : plan_.graph->inputs()) run.set_input(value_index_.at(v), inputs.at(v->name));
-      const bool capture = capturable_ && device.warmed.count(key) && !options_.poison_outputs;
+      const bool capture = capturable_ && device.warmed.count(key) && !options_.poison_outputs && !options_.profile_layers;
       CapturedRun captured;
-      DeviceRun(*this, *context, run, bound).run_through(capture, capture ? &captured : nullptr);
+      DeviceRun device_run(*this, *context, run, bound);
+      device_run.run_through(capture, capture ? &captured : nullptr);
+      if (options_.profile_layers) {
+        std::lock_guard<std::mutex> lock(profile_mutex_);
+        last_layer_ms_ = device_run.layer_ms_;
+      }
       device.warmed.insert(key);
       if (capture) device.captured[key] = std::move(captured);
       for (const Value* v : plan_.graph->outputs()) {
@@ -595,6 +627,11 @@ bool Engine::written_by_copy_out(size_t value) const {
   for (const LayerValues& io : layer_values_)
     if (!io.outputs.empty() && io.outputs[0] == static_cast<int>(value)) return io.role == LayerValues::Role::CopyOut;
   return false;
+}
+
+std::vector<double> Engine::last_layer_ms() const {
+  std::lock_guard<std::mutex> lock(profile_mutex_);
+  return last_layer_ms_;
 }
 
 void Engine::run_device(const std::map<std::string, DeviceBuffer>& inputs,

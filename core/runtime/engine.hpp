@@ -21,6 +21,9 @@ struct EngineOptions {
   // Fill every output buffer with NaN bytes (0xFF) before its kernel runs, so a kernel that leaves part of
   // an output unwritten is caught by the tests rather than passing on leftover data.
   bool poison_outputs = false;
+  // Device plans: time every layer (each waited for: no graph capture, so slower overall) and keep the last
+  // run's times, for `kiln run --profile-layers`.
+  bool profile_layers = false;
 };
 
 class Engine {
@@ -56,6 +59,8 @@ class Engine {
   const kiln_device_api* device_api() const { return plan_.device_api; }
   // Whether run() replays captured graphs (every layer but the boundary copies runs on the device).
   bool graph_capturable() const { return capturable_; }
+  // With EngineOptions::profile_layers: the milliseconds each layer took in the last run (by layer index).
+  std::vector<double> last_layer_ms() const;
 
   const Graph& graph() const { return *plan_.graph; }
   const std::vector<Layer>& layers() const { return plan_.layers; }
@@ -89,6 +94,8 @@ class Engine {
   std::unordered_map<const Value*, size_t> value_index_;  // position in graph().values()
   bool capturable_ = false;  // device plan with no host layer between its boundary copies
   mutable std::mutex contexts_mutex_;
+  mutable std::mutex profile_mutex_;
+  mutable std::vector<double> last_layer_ms_;
   mutable std::vector<std::unique_ptr<RunContext>> idle_contexts_;
 };
 

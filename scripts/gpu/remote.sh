@@ -19,7 +19,7 @@ OUT=${OUT:-/tmp/kiln-gpu-out}
 mkdir -p "$OUT"
 BUNDLE=$ROOT/gpu-bundle
 BUDGET=${KILN_GPU_BUDGET_S:-470}
-STEPS=${KILN_GPU_STEPS:-tests,conformance,bench}
+STEPS=${KILN_GPU_STEPS:-tests,conformance,bench,check,profile,streams}
 export PYTHONUNBUFFERED=1
 
 # The seconds a step may take: what it asks for, or what is left of the budget when that is less.
@@ -92,7 +92,7 @@ main() {
     done
     echo "(end of ldd check)"
     echo "== kiln plugins"; timeout 60 env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln" plugins --config configs/cuda.yaml 2>&1 | grep -v "^    " | head -n 20
-  } 2>&1 | tee "$OUT/env.txt"
+  } 2>&1 | tee /tmp/kiln-env.txt
 
   # -- GPU unit tests ---------------------------------------------------------------------------------------
   if want_step tests; then
@@ -103,15 +103,15 @@ main() {
       local t rc
       t=$(limit 150)
       env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln_cuda_tests" --gtest_list_tests |
-        awk '/^[^ ]/ {suite=$1} /^  / {print suite $1}' >"$OUT/test-list.txt"
+        awk '/^[^ ]/ {suite=$1} /^  / {print suite $1}' >/tmp/kiln-test-list.txt
       timeout -k 5 "$t" xargs -P 12 -I{} sh -c \
         'out=$(env LD_LIBRARY_PATH="$0" "$1" --gtest_filter="{}" 2>&1); rc=$?;
          if [ $rc -eq 0 ]; then echo "$out" | grep -q "\[  SKIPPED \]" && echo "SKIP {}" || echo "PASS {}";
          else echo "FAIL {}"; echo "$out" | grep -E "Failure|Expected|Which is|error|worst|chosen" | head -n 12 | sed "s/^/    /"; fi' \
-        "$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln_cuda_tests" <"$OUT/test-list.txt" >"$OUT/tests.txt" 2>&1
+        "$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln_cuda_tests" </tmp/kiln-test-list.txt >"$OUT/tests.txt" 2>&1
       rc=$?
       grep -A12 "^FAIL " "$OUT/tests.txt" | head -n 60
-      local counts; counts="pass $(grep -c '^PASS ' "$OUT/tests.txt"), fail $(grep -c '^FAIL ' "$OUT/tests.txt"), skip $(grep -c '^SKIP ' "$OUT/tests.txt") of $(wc -l <"$OUT/test-list.txt")"
+      local counts; counts="pass $(grep -c '^PASS ' "$OUT/tests.txt"), fail $(grep -c '^FAIL ' "$OUT/tests.txt"), skip $(grep -c '^SKIP ' "$OUT/tests.txt") of $(wc -l </tmp/kiln-test-list.txt)"
       if ((rc == 124 || rc == 137)); then note "tests: TIMED OUT after ${t}s ($counts)"
       elif ! grep -q '^PASS ' "$OUT/tests.txt"; then note "tests: NONE PASSED: no GPU seen? ($counts)"
       elif ! grep -q '^FAIL ' "$OUT/tests.txt"; then note "tests: ok ($counts)"
@@ -157,13 +157,48 @@ main() {
     timeout -k 10 "$t" python3 benchmarks/gpu/compare.py --kiln "$BUNDLE/bin/kiln" --config configs/cuda-fp16.yaml \
       --lib-path "$KILN_LD_LIBRARY_PATH" --models "${KILN_GPU_MODELS:-resnet50,googlenet}" \
       --batches "${KILN_GPU_BATCHES:-1,256}" --model-dir /tmp/kiln-gpu-models --out "$OUT" \
-      --budget-s "$((t - 10))" 2>&1 | tee "$OUT/compare.log"
+      --budget-s "$((t - 10))" 2>&1 | tee /tmp/kiln-compare.log
     rc=${PIPESTATUS[0]}
     # The timing cache the fp16 config names (autotuning results), to carry into a later call if wanted.
-    [[ -f .kiln-cache/timing.cache ]] && cp .kiln-cache/timing.cache "$OUT/timing.cache"
+    : # the timing cache stays on the machine (at most 8 files come back)
     if ((rc == 124 || rc == 137)); then note "bench: TIMED OUT after ${t}s (partial results in compare.log)"
     elif ((rc == 0)); then note "bench: done (performance.md, results.json)"
     else note "bench: exit $rc (see compare.log)"; fi
+  fi
+
+  # -- the benchmarked models' outputs against onnxruntime, and where GoogLeNet's time goes -----------------
+  if want_step check; then
+    echo; echo "== outputs: kiln FP32 and FP16 against onnxruntime (CPU) on the benchmarked ONNX files =="
+    local models=() m
+    for m in /tmp/kiln-gpu-models/{resnet50,googlenet}_b{1,256}.onnx; do [[ -f $m ]] && models+=("$m"); done
+    if ((${#models[@]})); then
+      timeout -k 5 "$(limit 150)" python3 benchmarks/gpu/check_outputs.py --kiln "$BUNDLE/bin/kiln" \
+        --lib-path "$KILN_LD_LIBRARY_PATH" --models "$(IFS=,; echo "${models[*]}")" --out "$OUT" 2>&1
+      note "check: exit $? ($(grep -c ' ok$' "$OUT/outputs.txt" 2>/dev/null) ok, $(grep -c 'FAILED\|failed' "$OUT/outputs.txt" 2>/dev/null) failed; outputs.txt)"
+    else note "check: no exported models in /tmp/kiln-gpu-models"; fi
+  fi
+  if want_step profile; then
+    local m
+    for m in ${KILN_GPU_PROFILE:-googlenet_b256}; do
+      [[ -f /tmp/kiln-gpu-models/$m.onnx ]] || continue
+      echo; echo "== per-layer profile: $m (configs/cuda-fp16.yaml) =="
+      timeout -k 5 "$(limit 60)" env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln" run \
+        "/tmp/kiln-gpu-models/$m.onnx" --config configs/cuda-fp16.yaml --iterations 3 --warmup 1 --device-io \
+        --profile-layers 2>&1 | tee "$OUT/profile-$m.txt" | sed -n '/^profile/,$p'
+    done
+  fi
+
+  if want_step streams; then
+    # The same plans on 1 stream, to compare with the 4-stream rows above (configs/cuda-fp16.yaml).
+    sed 's/^streams:.*$/streams: 1/' configs/cuda-fp16.yaml >/tmp/kiln-cuda-fp16-1stream.yaml
+    local m
+    for m in googlenet_b1 googlenet_b256 resnet50_b1; do
+      [[ -f /tmp/kiln-gpu-models/$m.onnx ]] || continue
+      echo "== 1 stream: $m"
+      timeout -k 5 "$(limit 40)" env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln" run \
+        "/tmp/kiln-gpu-models/$m.onnx" --config /tmp/kiln-cuda-fp16-1stream.yaml --iterations 100 --warmup 10 \
+        --device-io 2>&1 | grep -E "latency|error" | tee -a "$OUT/streams.txt"
+    done
   fi
 
   echo; echo "== summary ($SECONDS s) =="

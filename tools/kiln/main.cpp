@@ -19,12 +19,13 @@ const char* kUsage =
     "      layer, schedules streams, plans memory and writes a plan file, printing a line per stage and a\n"
     "      summary (layers before/after, fusions, arena vs naive bytes, build time).\n"
     "  run MODEL.onnx --config CFG.yaml | MODEL.plan  [--input NAME=FILE.npy]... [--output-dir DIR]\n"
-    "                 [--iterations N] [--warmup N] [--seed N] [--device-io] [--verbose]\n"
+    "                 [--iterations N] [--warmup N] [--seed N] [--device-io] [--profile-layers] [--verbose]\n"
     "      Builds the model (or loads the plan and only the plugins it names), runs it and prints each\n"
     "      output's summary and the latency (median/min/max over --iterations runs). Inputs not given are\n"
     "      drawn at random from --seed. --verbose shows the build stages, the kernel chosen for each node and\n"
     "      why the others were declined. --device-io (device plans): inputs uploaded once and outputs left in\n"
-    "      device memory, so the latency is the plan's execution alone.\n"
+    "      device memory, so the latency is the plan's execution alone. --profile-layers (device plans): time\n"
+    "      each layer (waiting for each: no CUDA graph) and print the slowest.\n"
     "  inspect MODEL.plan [--format text|json|dot]\n"
     "      Shows every layer (kernel, plugin and version, precision, layout, shapes, stream) and every\n"
     "      tensor's arena offset and size; json for tools, dot for Graphviz.\n"
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
     if (command == "run")
       return kiln::cli::run_command(kiln::cli::parse(argc, argv, 2,
                                                      {"config", "input", "output-dir", "iterations", "warmup", "seed"},
-                                                     {"verbose", "device-io"}));
+                                                     {"verbose", "device-io", "profile-layers"}));
     if (command == "build")
       return kiln::cli::build_command(kiln::cli::parse(argc, argv, 2, {"config", "output"}, {}));
     if (command == "inspect") return kiln::cli::inspect_command(kiln::cli::parse(argc, argv, 2, {"format"}, {}));

@@ -93,6 +93,12 @@ void print_selection(const Engine& engine) {
   }
 }
 
+EngineOptions options_from(const Args& args) {
+  EngineOptions options;
+  options.profile_layers = args.flag("profile-layers");
+  return options;
+}
+
 // The engine for a plan file (its own plugins) or for an ONNX model built with --config.
 std::unique_ptr<Engine> open_engine(const Args& args, PluginRegistry& registry) {
   const std::string& model = args.positional[0];
@@ -101,14 +107,35 @@ std::unique_ptr<Engine> open_engine(const Args& args, PluginRegistry& registry) 
   if (is_plan_file(model) || std::filesystem::path(model).extension() == ".plan") {
     if (!args.option("config").empty())  // the plan was built with its config; its plugins are fixed
       std::fprintf(stderr, "kiln run: note: --config is ignored for a plan file (it names its own plugins)\n");
-    return load_plan_engine(model, registry);
+    return load_plan_engine(model, registry, options_from(args));
   }
   const std::string config_path = args.option("config");
   if (config_path.empty()) throw Error("run needs --config CFG.yaml for an ONNX model (the default is configs/cpu.yaml)");
   const BuildConfig config = load_build_config(config_path);
   BuildProgress progress;
   if (args.flag("verbose")) progress = [](const std::string& line) { std::printf("build  %s\n", line.c_str()); };
-  return load_engine(model, config, registry, {}, nullptr, progress);
+  return load_engine(model, config, registry, options_from(args), nullptr, progress);
+}
+
+
+// --profile-layers: the layers of the last run, slowest first, with their share of the sum.
+void print_layer_profile(const Engine& engine) {
+  const std::vector<double> ms = engine.last_layer_ms();
+  if (ms.empty()) {
+    std::printf("profile: per-layer times are measured on device plans only\n");
+    return;
+  }
+  std::vector<size_t> order(ms.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ms[a] > ms[b]; });
+  double total = 0;
+  for (double t : ms) total += t;
+  std::printf("profile: %zu layers, %.3f ms in all (each layer waited for; the slowest 30 below)\n", ms.size(), total);
+  for (size_t k = 0; k < std::min<size_t>(30, order.size()); ++k) {
+    const Layer& layer = engine.layers()[order[k]];
+    std::printf("  %8.3f ms %5.1f%%  %-40s %-16s %s\n", ms[order[k]], total > 0 ? 100 * ms[order[k]] / total : 0.0,
+                layer.node->name.c_str(), layer.node->op_type.c_str(), layer.selection.chosen->desc->name);
+  }
 }
 
 // Where the timed runs ran: "CPU", or the device's name (and whether captured graphs replay).
@@ -192,6 +219,7 @@ int run_command(const Args& args) {
     times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   for (const Value* v : engine->graph().outputs()) print_summary(v->name, outputs.at(v->name));
+  if (args.flag("profile-layers")) print_layer_profile(*engine);
   std::sort(times.begin(), times.end());
   std::printf("latency median %.3f ms  min %.3f ms  max %.3f ms  (%d iterations, %d warm-up, %s%s)\n",
               times[times.size() / 2], times.front(), times.back(), iterations, warmup, where(*engine).c_str(),
