@@ -272,6 +272,7 @@ EnginePlan build_engine_plan(std::unique_ptr<Graph> graph, const PluginRegistry&
   hooks.cache = &cache;
   plan.layers = select_and_prepare(*graph, selector, hooks);
   plan.graph = std::move(graph);
+  plan.tuning = hooks.used;
   if (cache.hits() || cache.stores())
     say("tuning    timing cache " + (cache.path().empty() ? std::string("(in memory)") : cache.path()) + ": " +
         std::to_string(cache.hits()) + " hit(s), " + std::to_string(cache.stores()) + " new measurement(s)");

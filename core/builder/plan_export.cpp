@@ -41,6 +41,7 @@ class Exporter {
     out.memory.arena_bytes = plan_.arena_bytes;
     out.memory.naive_bytes = plan_.naive_bytes;
     out.memory.device_arena_bytes = plan_.device_arena_bytes;
+    out.tuning = plan_.tuning;
     add_profile(out);
     return out;
   }

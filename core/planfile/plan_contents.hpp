@@ -137,6 +137,7 @@ struct PlanContents {
   std::vector<PlanProfileInput> profile;
   std::vector<PlanTensor> weights;                // stored at 64-byte aligned file offsets
   std::map<std::string, std::string> build_info;  // free-form, for `kiln inspect`
+  std::map<std::string, std::string> tuning;      // the timing-cache entries the kernels used: a load re-times nothing
 };
 
 }  // namespace kiln

@@ -43,6 +43,7 @@ enum SectionTag : uint32_t {
   kMemoryTag = 0x4F4D454D,     // "MEMO"
   kProfileTag = 0x464F5250,    // "PROF"
   kBuildInfoTag = 0x464E4942,  // "BINF"
+  kTuningTag = 0x454E5554,     // "TUNE"
   kWeightsTag = 0x54484757,    // "WGHT"
 };
 constexpr size_t kSectionFrameBytes = 12;

@@ -113,7 +113,8 @@ PlanContents parse_plan(const std::string& bytes, const std::string& source_name
   plan.schedule = read_section(r, kScheduleTag, read_schedule);
   plan.memory = read_section(r, kMemoryTag, read_memory);
   plan.profile = read_section(r, kProfileTag, read_profile);
-  plan.build_info = read_section(r, kBuildInfoTag, read_build_info);
+  plan.build_info = read_section(r, kBuildInfoTag, [](ByteReader& b) { return read_text_map(b, "build info"); });
+  plan.tuning = read_section(r, kTuningTag, [](ByteReader& b) { return read_text_map(b, "tuning"); });
   plan.weights = read_section(r, kWeightsTag, read_weights);
   if (r.remaining() != 0) r.fail(std::to_string(r.remaining()) + " bytes of unexpected data after the last section");
   validate_plan(plan, source_name);

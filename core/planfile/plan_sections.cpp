@@ -283,8 +283,8 @@ std::vector<PlanProfileInput> read_profile(ByteReader& r) {
   });
 }
 
-std::map<std::string, std::string> read_build_info(ByteReader& r) {
-  ByteReader::Context context(r, "build info");
+std::map<std::string, std::string> read_text_map(ByteReader& r, const char* what) {
+  ByteReader::Context context(r, what);
   std::map<std::string, std::string> info;
   const uint32_t n = r.record_count("count", 2 * kMinStringBytes);
   for (uint32_t i = 0; i < n; ++i) {

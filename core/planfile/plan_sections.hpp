@@ -20,7 +20,8 @@ std::vector<PlanNode> read_nodes(ByteReader& r);
 PlanSchedule read_schedule(ByteReader& r);
 PlanMemory read_memory(ByteReader& r);
 std::vector<PlanProfileInput> read_profile(ByteReader& r);
-std::map<std::string, std::string> read_build_info(ByteReader& r);
+// A list of unique string keys with string values (build info, timing-cache entries).
+std::map<std::string, std::string> read_text_map(ByteReader& r, const char* what);
 std::vector<PlanTensor> read_weights(ByteReader& r);
 
 }  // namespace planfile

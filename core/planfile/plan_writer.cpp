@@ -144,7 +144,7 @@ void write_profile_input(ByteWriter& w, const PlanProfileInput& input) {
   write_int64s(w, input.max);
 }
 
-void write_build_info(ByteWriter& w, const std::map<std::string, std::string>& info) {
+void write_text_map(ByteWriter& w, const std::map<std::string, std::string>& info) {
   w.count(info.size());
   for (const auto& [key, value] : info) {
     w.string(key);
@@ -202,7 +202,8 @@ std::string serialize_plan(const PlanContents& plan) {
   write_section(w, planfile::kMemoryTag, [&] { write_memory(w, plan.memory); });
   write_section(w, planfile::kProfileTag,
                 [&] { write_list(w, plan.profile, [&](const PlanProfileInput& p) { write_profile_input(w, p); }); });
-  write_section(w, planfile::kBuildInfoTag, [&] { write_build_info(w, plan.build_info); });
+  write_section(w, planfile::kBuildInfoTag, [&] { write_text_map(w, plan.build_info); });
+  write_section(w, planfile::kTuningTag, [&] { write_text_map(w, plan.tuning); });
   // The WGHT frame starts 12 bytes before its contents; write_weights computes offsets from the buffer size.
   write_section(w, planfile::kWeightsTag, [&] { write_weights(w, plan.weights); });
 

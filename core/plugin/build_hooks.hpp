@@ -17,6 +17,7 @@ class TuningCache;
 struct BuildHooks {
   TuningCache* cache = nullptr;                          // nullptr: no cache file, lookups miss, stores are kept in memory only
   std::map<const Node*, std::vector<std::string>> notes;  // node_note lines, by node
+  std::map<std::string, std::string> used;  // the timing-cache entries kernels found or stored (kept in the plan)
 };
 
 // Makes `hooks` the calling thread's active hooks until destroyed.

@@ -142,12 +142,16 @@ const kiln_host_api kHostApi = {
       if (!key || !hooks || !hooks->cache) return nullptr;
       std::optional<std::string> found = hooks->cache->get(key);
       if (!found) return nullptr;
+      hooks->used[key] = *found;
       value = std::move(*found);
       return value.c_str();
     },
     [](const char* key, const char* value) {
       BuildHooks* hooks = active_build_hooks();
-      if (key && value && hooks && hooks->cache) hooks->cache->put(key, value);
+      if (key && value && hooks && hooks->cache) {
+        hooks->cache->put(key, value);
+        hooks->used[key] = value;
+      }
     },
     [](const kiln_node* node, const char* text) {
       BuildHooks* hooks = active_build_hooks();

@@ -51,6 +51,7 @@ struct EnginePlan {
   Schedule schedule;       // the stream of each layer and the cross-stream waits
   std::map<std::string, ShapeRange> profile;  // the input shapes the plan was built for (empty: as declared)
   const kiln_device_api* device_api = nullptr;  // the device its device layers run on (nullptr: a CPU plan)
+  std::map<std::string, std::string> tuning;    // timing-cache entries the kernels used (a plan load re-times nothing)
 };
 
 }  // namespace kiln

@@ -4,7 +4,9 @@
 #include <filesystem>
 
 #include "planfile/attribute_conversion.hpp"
+#include "plugin/build_hooks.hpp"
 #include "plugin/host_api.hpp"
+#include "plugin/tuning_cache.hpp"
 #include "runtime/device_copy.hpp"
 #include "runtime/engine.hpp"
 #include "runtime/run_node.hpp"
@@ -59,6 +61,13 @@ class Importer {
     EnginePlan plan;
     plan.graph = std::make_unique<Graph>();
     add_values(plan);
+    // Kernels prepared again (no serialized state) find what they timed at build time in the plan.
+    TuningCache cache;
+    for (const auto& [key, value] : contents_.tuning) cache.put(key, value);
+    BuildHooks hooks;
+    hooks.cache = &cache;
+    const ScopedBuildHooks active(hooks);
+    plan.tuning = contents_.tuning;
     try {
       for (const PlanNode& n : contents_.nodes) plan.layers.push_back(make_layer(plan, n, libraries));
     } catch (...) {

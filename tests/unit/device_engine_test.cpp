@@ -16,7 +16,11 @@
 #include <fstream>
 #include <thread>
 
+#include "builder/builder.hpp"
+#include "builder/plan_export.hpp"
 #include "pass_test_support.hpp"
+#include "planfile/plan_file.hpp"
+#include "runtime/plan_import.hpp"
 #include "plugin/host_api.hpp"
 #include "runtime/engine.hpp"
 #include "util/error.hpp"
@@ -695,6 +699,41 @@ TEST_P(DeviceEngine, TheTimingCacheCarriesMeasurementsToTheNextBuild) {
   EXPECT_NE(text.find("kiln.fake.Softmax float32[2,3,4,5,] kiln fake device\trowwise"), std::string::npos) << text;
   Engine second(relu_add_softmax(), registry_, config);
   EXPECT_EQ(softmax_notes(second), std::vector<std::string>{"rowwise: from the timing cache"});
+}
+
+// A device plan through a plan file: layouts, devices, copies (the core's own layers, no plugin), notes and the
+// timing entries survive the bytes, and the loaded engine gives the built one's results without re-timing.
+TEST_P(DeviceEngine, ADevicePlanSurvivesAPlanFile) {
+  BuildConfig config = fp16_config();
+  config.tuning_cache = (std::filesystem::path(::testing::TempDir()) /
+                         ("plan_timing_" + std::to_string(GetParam()) + ".cache")).string();
+  std::filesystem::remove(config.tuning_cache);
+  EnginePlan built = build_engine_plan(relu_add_softmax(), registry_, config);
+  const PlanContents contents = export_plan(built, {});
+  ASSERT_FALSE(contents.tuning.empty()) << "the fake Softmax stores a measurement";
+  const PlanContents read = parse_plan(serialize_plan(contents), "device.plan");
+  EXPECT_EQ(read.tuning, contents.tuning);
+  EXPECT_EQ(read.memory.device_arena_bytes, built.device_arena_bytes);
+  size_t nhwc = 0, on_device = 0, core_layers = 0;
+  for (const PlanValue& v : read.values) {
+    nhwc += v.layout == KILN_LAYOUT_NHWC;
+    on_device += v.device == KILN_DEVICE_CUDA;
+  }
+  for (const PlanNode& n : read.nodes) core_layers += n.plugin < 0;
+  EXPECT_GT(nhwc, 0u);
+  EXPECT_GT(on_device, 0u);
+  EXPECT_EQ(core_layers, 2u);  // one copy in, one copy out
+
+  const Engine from_build(std::move(built));
+  PluginRegistry loading;
+  const Engine from_file(import_plan(read, loading, "device.plan"));
+  ASSERT_NE(from_file.device_api(), nullptr);
+  EXPECT_TRUE(from_file.graph_capturable());
+  for (const Layer& layer : from_file.layers())
+    if (layer.node->op_type == "Softmax")
+      EXPECT_EQ(layer.notes, std::vector<std::string>{"rowwise: measured"});  // the build's note, kept
+  const Results inputs = {{"x", random_floats({2, 3, 4, 5}, 3)}};
+  for (int i = 0; i < 3; ++i) expect_identical(from_build.run(inputs), from_file.run(inputs), "run " + std::to_string(i + 1));
 }
 
 // The fake device itself: kernels refuse host memory (a missing copy), copies check their direction.

@@ -194,6 +194,7 @@ PlanContents small_plan() {
   relu.attributes["pads"].ints = {1, 2, 3, 4};
   plan.nodes = {node(op("add", "Add", {0, 1}, {2}), "kiln.cpu_ref.Add", 0, 0), node(relu, "kiln.cpu_ref.Relu", 0, 0)};
   plan.memory = {64, 128, 64};
+  plan.tuning = {{"conv|H100|1x64x56x56", "fused 1"}};  // a timing-cache entry the build used
   return plan;
 }
 
