@@ -1,6 +1,6 @@
 #include "common/conv_weights.hpp"
 
-#include "common/fused_steps.hpp"
+#include "kiln/fused.hpp"
 #include "common/host_values.hpp"
 
 namespace kiln::cuda {
@@ -9,11 +9,11 @@ ConvWeights ConvWeights::read(const Node& conv, const Node* bn) {
   ConvWeights c;
   const ValueInfo w = conv.input(1);
   c.dims = w.dims;
-  c.weight = constant_values(w, "Conv '" + conv.name() + "' W");
+  c.weight = constant_doubles(w, "Conv '" + conv.name() + "' W");
   const int64_t maps = c.dims.at(0);
   const size_t per_map = maps ? c.weight.size() / static_cast<size_t>(maps) : 0;
   c.has_bias = conv.has_input(2);
-  c.bias = c.has_bias ? constant_values(conv.input(2), "Conv '" + conv.name() + "' B") : std::vector<double>(maps, 0.0);
+  c.bias = c.has_bias ? constant_doubles(conv.input(2), "Conv '" + conv.name() + "' B") : std::vector<double>(maps, 0.0);
   if (static_cast<int64_t>(c.bias.size()) != maps)
     fail_invalid("Conv '" + conv.name() + "': B has " + std::to_string(c.bias.size()) + " values for " +
                  std::to_string(maps) + " output channels");

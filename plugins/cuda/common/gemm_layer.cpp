@@ -19,7 +19,7 @@ GemmOperand::GemmOperand(const Node& node, int input, kiln_dtype dtype) : input_
   if (!v.data) return;
   dims_ = v.dims;
   dims_known_ = true;
-  constant_ = upload_as(constant_values(v, node.op_type() + " '" + node.name() + "'"), dtype);
+  constant_ = upload_as(constant_doubles(v, node.op_type() + " '" + node.name() + "'"), dtype);
 }
 
 std::vector<int64_t> GemmOperand::dims(const ExecContext& ctx) const { return dims_known_ ? dims_ : ctx.input(input_).shape(); }

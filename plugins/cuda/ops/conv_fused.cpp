@@ -5,7 +5,7 @@
 // ConvFused's inputs (common/fused_steps.hpp gives the convention): X, W[, B] of the Conv; scale, B, mean, var
 // of the BatchNormalization; the Add's other operand, a residual of the output's exact shape.
 #include "common/conv_layer.hpp"
-#include "common/fused_steps.hpp"
+#include "kiln/fused.hpp"
 
 namespace kiln::cuda {
 namespace {

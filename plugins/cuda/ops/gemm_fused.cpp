@@ -5,7 +5,7 @@
 // beta. Other broadcasts of C are declined. GemmFused's inputs are the Gemm's: A, B[, C] (Relu brings none).
 #include <optional>
 
-#include "common/fused_steps.hpp"
+#include "kiln/fused.hpp"
 #include "common/gemm_layer.hpp"
 #include "common/host_values.hpp"
 
@@ -89,7 +89,7 @@ class GemmBody {
       return;
     }
     // A bias for the epilogue: beta * C, one value per column.
-    const std::vector<double> values = constant_values(c, label_);
+    const std::vector<double> values = constant_doubles(c, label_);
     const GemmDims g(node.input(0).dims, node.input(1).dims, trans_a_, trans_b_);
     if (g.n < 0) fail_invalid(label_ + ": N must be known to take C as a bias");
     std::vector<double> bias(static_cast<size_t>(g.n));

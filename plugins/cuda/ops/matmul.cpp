@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "common/fused_steps.hpp"
+#include "kiln/fused.hpp"
 #include "common/gemm_layer.hpp"
 #include "common/host_values.hpp"
 
@@ -111,7 +111,7 @@ class MatMulBody {
     for (int i = 0; i < 2; ++i)
       if (!node.input(i).data && node.input(i).dtype != dtype_)
         fail_invalid(label_ + ": input " + std::to_string(i) + " is " + dtype_name(node.input(i).dtype) + ", Y is " + dtype_name(dtype_));
-    if (bias_input >= 0) bias_ = upload_as(constant_values(node.input(bias_input), label_), dtype_);
+    if (bias_input >= 0) bias_ = upload_as(constant_doubles(node.input(bias_input), label_), dtype_);
     const ValueInfo a = node.input(0), b = node.input(1);
     if (!a.shape_known() || !b.shape_known()) {
       node.note("shapes unknown when created: cuBLASLt's heuristic picks per call");

@@ -1,21 +1,18 @@
-// The steps of a fused node (what the fused kernels of this pack share): the original nodes in chain order, and
-// where each step's inputs sit among the fused node's inputs.
-//
-// Input convention (kiln/plugin.h): a fused node's inputs are, step by step in pattern order, each step's input
-// positions (omitted optional ones included, as node_num_inputs counts them) except the one chained to the
-// previous step's output. Optional steps absent from the match contribute nothing, and are not steps here.
-#ifndef KILN_CUDA_FUSED_STEPS_HPP
-#define KILN_CUDA_FUSED_STEPS_HPP
+// Helpers for fused-pattern kernels (kiln_kernel_desc.pattern), on top of kiln/plugin.hpp: the matched steps of a
+// fused node and where each step's inputs sit among the fused node's inputs, the usual reasons a step cannot be
+// fused, and BatchNormalization folded into one scale and shift per channel. The CPU reference pack and the
+// CUDA pack use them; so can any pack that fuses.
+#ifndef KILN_FUSED_HPP
+#define KILN_FUSED_HPP
 
 #include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "common/host_values.hpp"
 #include "kiln/plugin.hpp"
 
-namespace kiln::cuda {
+namespace kiln {
 
 struct FusedStep {
   Node node;            // the original node
@@ -38,7 +35,7 @@ inline std::vector<FusedStep> fused_steps(const Node& fused) {
     if (!n) break;
     FusedStep step{Node(host, n), next_input, -1};
     if (k > 0) {
-      // The chained input is the one the previous step's output feeds (a step's chained_input may be "any").
+      // The chained input is the one the previous step's output feeds (chained_input may be "any": -1).
       const std::string previous = steps.back().node.output(0).name;
       step.chained = 0;
       for (int i = 0; i < step.node.num_inputs(); ++i)
@@ -65,8 +62,8 @@ inline std::string legacy_broadcast_reason(const Node& step) {
   return "";
 }
 
-// Why a BatchNormalization step cannot be folded into the weights before it (inference mode, unused training
-// outputs, constant statistics), or "".
+// Why a BatchNormalization step cannot be folded into what precedes it (inference mode, unused training outputs,
+// constant statistics), or "".
 inline std::string batch_norm_reason(const Node& bn) {
   if (bn.opset() < 7 && bn.attr_int("is_test", 0) == 0) return "BatchNormalization is in training mode (is_test=0)";
   if (bn.opset() >= 14 && bn.attr_int("training_mode", 0) != 0) return "BatchNormalization is in training mode";
@@ -75,18 +72,33 @@ inline std::string batch_norm_reason(const Node& bn) {
   if (bn.opset() < 9 && bn.attr_int("spatial", 1) == 0)
     return "BatchNormalization with spatial=0 keeps statistics per position, which do not fold";
   for (int i = 1; i < 5; ++i)
-    if (!bn.has_input(i) || !bn.input(i).data)
-      return "BatchNormalization's input " + std::to_string(i) + " is not a constant";
+    if (!bn.has_input(i) || !bn.input(i).data) return "BatchNormalization's input " + std::to_string(i) + " is not a constant";
   return "";
 }
 
-// A BatchNormalization as one scale and shift per channel, y = x * scale + shift, in double.
+// A constant float input (float32, float16 or float64) as doubles.
+inline std::vector<double> constant_doubles(const ValueInfo& v, const std::string& what) {
+  if (!v.data) fail_invalid(what + ": '" + v.name + "' must be a constant");
+  if (!v.shape_known()) fail_invalid(what + ": the shape of '" + v.name + "' must be known");
+  std::vector<double> out(static_cast<size_t>(v.numel()));
+  for (size_t i = 0; i < out.size(); ++i) {
+    switch (v.dtype) {
+      case KILN_DTYPE_FLOAT32: out[i] = v.as<float>()[i]; break;
+      case KILN_DTYPE_FLOAT64: out[i] = v.as<double>()[i]; break;
+      case KILN_DTYPE_FLOAT16: out[i] = static_cast<float>(v.as<float16>()[i]); break;
+      default: fail_invalid(what + ": '" + v.name + "' is " + dtype_name(v.dtype) + ", expected a float type");
+    }
+  }
+  return out;
+}
+
+// A BatchNormalization as one scale and shift per channel: y = x * scale + shift, in double.
 struct ChannelAffine {
   std::vector<double> scale, shift;
 
   explicit ChannelAffine(const Node& bn) {
     std::vector<double> stats[4];  // scale, B, mean, var
-    for (int i = 0; i < 4; ++i) stats[i] = constant_values(bn.input(i + 1), "BatchNormalization");
+    for (int i = 0; i < 4; ++i) stats[i] = constant_doubles(bn.input(i + 1), "BatchNormalization");
     for (int i = 1; i < 4; ++i)
       if (stats[i].size() != stats[0].size())
         fail_invalid("BatchNormalization '" + bn.name() + "': scale, B, mean and var need one value per channel");
@@ -98,6 +110,6 @@ struct ChannelAffine {
   }
 };
 
-}  // namespace kiln::cuda
+}  // namespace kiln
 
-#endif  // KILN_CUDA_FUSED_STEPS_HPP
+#endif  // KILN_FUSED_HPP
