@@ -135,7 +135,9 @@ void place_in_arena(EnginePlan& plan, const std::vector<BufferUse>& all, const s
   if (buffers.empty()) return;
   for (BufferUse& use : buffers)
     if (use.inplace_of >= 0) use.inplace_of = renumbered[static_cast<size_t>(use.inplace_of)];  // -1 across devices
-  const MemoryPlan memory = plan_memory(buffers, order);
+  // Device kernels load 16-byte vectors and libraries like cuDNN want 128-byte tiles: device offsets keep the
+  // 256-byte alignment the device's own allocations have.
+  const MemoryPlan memory = plan_memory(buffers, order, device == KILN_DEVICE_CPU ? 64 : 256);
   for (size_t b = 0; b < buffers.size(); ++b) {
     ValueSlot& slot = plan.slots[buffer_value[index[b]]];
     slot.home = ValueHome::Arena;

@@ -9,6 +9,7 @@
 #include "builder/builder.hpp"
 #include "builder/concat_elimination.hpp"
 #include "builder/layout_assignment.hpp"
+#include "plugin/kernel_flags.hpp"
 #include "runtime/device_api.hpp"
 #include "runtime/device_copy.hpp"
 #include "runtime/layer_execution.hpp"
@@ -452,6 +453,15 @@ void Engine::classify_device_layers() {
     if (value.device != KILN_DEVICE_CPU && plan_.slots[v].home == ValueHome::Heap && value.producer)
       capturable_ = false;  // allocated per run: a captured graph would keep one run's pointer
   }
+  // A device kernel that reads a graph input on the host (KILN_IO_HOST_MEMORY) reads it in execute: a replay
+  // would repeat what it read when the graph was captured.
+  for (size_t i = 0; i < n; ++i)
+    for (size_t k = 0; k < plan_.layers[i].node->inputs.size(); ++k) {
+      const Value* in = plan_.layers[i].node->inputs[k];
+      if (layer_values_[i].on_device && in && in->is_graph_input &&
+          io_has_flag(*plan_.layers[i].selection.chosen, false, k, KILN_IO_HOST_MEMORY))
+        capturable_ = false;
+    }
 }
 
 Engine::~Engine() { destroy_states(plan_.layers); }

@@ -27,9 +27,13 @@ std::string fusions_line(const BuildReport& report) {
 void print_summary(const BuildReport& r) {
   std::printf("summary   layers %zu -> %zu, fusions %s, concats eliminated %zu\n", r.nodes_before, r.layers_after,
               fusions_line(r).c_str(), r.concats_eliminated);
-  const double ratio = r.naive_bytes ? static_cast<double>(r.arena_bytes) / static_cast<double>(r.naive_bytes) : 0;
+  const size_t arenas = r.arena_bytes + r.device_arena_bytes;
+  const double ratio = r.naive_bytes ? static_cast<double>(arenas) / static_cast<double>(r.naive_bytes) : 0;
   std::printf("          arena %s vs %s if every intermediate had its own buffer (%.1f%%), %d stream(s)\n",
-              format_mib(r.arena_bytes).c_str(), format_mib(r.naive_bytes).c_str(), 100 * ratio, r.streams);
+              format_mib(arenas).c_str(), format_mib(r.naive_bytes).c_str(), 100 * ratio, r.streams);
+  if (r.device_arena_bytes || r.copies)
+    std::printf("          device: arena %s, %zu FP16 layer(s), %zu value(s) channels-last, %zu host/device copies\n",
+                format_mib(r.device_arena_bytes).c_str(), r.fp16_layers, r.nhwc_values, r.copies);
   std::printf("          built in %.1f ms (config, plugins, import, passes, kernels, plan, file)\n", r.build_ms);
 }
 
