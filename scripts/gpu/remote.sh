@@ -19,7 +19,7 @@ OUT=${OUT:-/tmp/kiln-gpu-out}
 mkdir -p "$OUT"
 BUNDLE=$ROOT/gpu-bundle
 BUDGET=${KILN_GPU_BUDGET_S:-470}
-STEPS=${KILN_GPU_STEPS:-tests,conformance,bench,check,profile,streams}
+STEPS=${KILN_GPU_STEPS:-tests,conformance,bench,check,plan,profile,streams}
 export PYTHONUNBUFFERED=1
 
 # The seconds a step may take: what it asks for, or what is left of the budget when that is less.
@@ -176,6 +176,21 @@ main() {
         --lib-path "$KILN_LD_LIBRARY_PATH" --models "$(IFS=,; echo "${models[*]}")" --out "$OUT" 2>&1
       note "check: exit $? ($(grep -c ' ok$' "$OUT/outputs.txt" 2>/dev/null) ok, $(grep -c 'FAILED\|failed' "$OUT/outputs.txt" 2>/dev/null) failed; outputs.txt)"
     else note "check: no exported models in /tmp/kiln-gpu-models"; fi
+  fi
+  if want_step plan; then
+    # A device plan through a file: build, inspect (the tuning notes), run the plan; same outputs as the ONNX run.
+    local m=/tmp/kiln-gpu-models/resnet50_b1.onnx x=/tmp/kiln-plan-input.npy
+    if [[ -f $m ]]; then
+      echo; echo "== plan file: kiln build / inspect / run (resnet50 batch 1, configs/cuda-fp16.yaml) =="
+      python3 -c "import numpy as np; np.save('$x', np.random.default_rng(5).standard_normal((1,3,224,224)).astype(np.float32))"
+      local k=(env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln")
+      timeout -k 5 "$(limit 60)" "${k[@]}" build "$m" --config configs/cuda-fp16.yaml -o /tmp/r50.plan 2>&1 | tail -n 4
+      timeout -k 5 "$(limit 20)" "${k[@]}" inspect /tmp/r50.plan 2>&1 | grep -E "^memory|^streams|note:" | head -n 6
+      timeout -k 5 "$(limit 40)" "${k[@]}" run "$m" --config configs/cuda-fp16.yaml --input input=$x --output-dir /tmp/from-onnx 2>&1 | grep -E "loaded|latency"
+      timeout -k 5 "$(limit 40)" "${k[@]}" run /tmp/r50.plan --input input=$x --output-dir /tmp/from-plan --device-io --iterations 100 2>&1 | grep -E "loaded|latency"
+      if cmp -s /tmp/from-onnx/output.npy /tmp/from-plan/output.npy; then note "plan: built, inspected, run; outputs byte-identical to the ONNX run"
+      else note "plan: outputs DIFFER from the ONNX run (or a step failed)"; fi
+    fi
   fi
   if want_step profile; then
     local m
