@@ -7,6 +7,7 @@
 
 #include "builder/concat_elimination.hpp"
 #include "builder/device_placement.hpp"
+#include "builder/kernel_timing.hpp"
 #include "builder/layout_assignment.hpp"
 #include "builder/precision_assignment.hpp"
 #include "builder/input_profile.hpp"
@@ -38,11 +39,20 @@ void* create_state(const KernelEntry& kernel, const Node& node) {
   return state;
 }
 
-// The kernel for `node`: the core's own for a device copy, else the selector's choice.
-Selection select_kernel(const KernelSelector& selector, const Node& node) {
-  if (!is_copy_node(node)) return selector.select(node);
-  Selection selection;
-  selection.chosen = &copy_kernel(node);
+// The kernel for `node`: the core's own for a device copy, the timed winner where kernels were timed, else the
+// selector's choice.
+Selection select_kernel(const KernelSelector& selector, const Node& node, const std::map<const Node*, const KernelEntry*>& timed) {
+  if (is_copy_node(node)) {
+    Selection selection;
+    selection.chosen = &copy_kernel(node);
+    return selection;
+  }
+  Selection selection = selector.select(node);
+  auto winner = timed.find(&node);
+  if (winner != timed.end() && selection.chosen != winner->second) {
+    selection.declined.push_back({selection.chosen->desc->name, std::string("slower than ") + winner->second->desc->name + " when timed"});
+    selection.chosen = winner->second;
+  }
   return selection;
 }
 
@@ -59,14 +69,15 @@ std::vector<Node*> execution_order(const Graph& graph) {
 
 // One layer per node in execution order, each with its kernel chosen, its output shapes refined by that
 // kernel and its state prepared. Kernels may consult the timing cache and leave notes while they are created.
-std::vector<Layer> select_and_prepare(Graph& graph, const KernelSelector& selector, BuildHooks& hooks) {
+std::vector<Layer> select_and_prepare(Graph& graph, const KernelSelector& selector, BuildHooks& hooks,
+                                      const std::map<const Node*, const KernelEntry*>& timed) {
   std::vector<Layer> layers;
   const ScopedBuildHooks active(hooks);
   try {
     for (Node* node : execution_order(graph)) {
       Layer layer;
       layer.node = node;
-      layer.selection = select_kernel(selector, *node);
+      layer.selection = select_kernel(selector, *node, timed);
       if (!layer.selection.chosen) selector.fail(*node, layer.selection);
       propagate_shapes(*layer.selection.chosen, *node);
       layers.push_back(std::move(layer));
@@ -272,7 +283,13 @@ EnginePlan build_engine_plan(std::unique_ptr<Graph> graph, const PluginRegistry&
   TuningCache cache = config.tuning_cache.empty() ? TuningCache() : TuningCache(config.tuning_cache);
   BuildHooks hooks;
   hooks.cache = &cache;
-  plan.layers = select_and_prepare(*graph, selector, hooks);
+  std::map<const Node*, const KernelEntry*> timed;
+  if (config.time_kernels) {
+    const ScopedBuildHooks active(hooks);
+    timed = time_kernels(*graph, selector, registry, hooks);
+    say("tuning    " + std::to_string(timed.size()) + " layer(s) chose between kernels by timing");
+  }
+  plan.layers = select_and_prepare(*graph, selector, hooks, timed);
   plan.graph = std::move(graph);
   plan.tuning = hooks.used;
   if (cache.hits() || cache.stores())

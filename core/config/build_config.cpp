@@ -228,10 +228,20 @@ void parse_layer_precisions(const ConfigReader& reader, const YAML::Node& value,
                  });
 }
 
-// tuning: {cache: FILE} — the timing cache, relative to the config's folder.
+// tuning: {cache: FILE, kernels: first|fastest} — the timing cache, relative to the config's folder, and whether
+// the kernels that accept a node are timed against each other (fastest) or taken in preference order (first).
 void parse_tuning(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
-  reader.mapping(value, "'tuning'", {"cache"}, "{cache: kiln-timing.cache}",
-                 [&](const std::string&, const YAML::Node&, const YAML::Node& v) {
+  reader.mapping(value, "'tuning'", {"cache", "kernels"}, "{cache: kiln-timing.cache, kernels: fastest}",
+                 [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+                   if (key == "kernels") {
+                     static const std::vector<std::string> choices = {"first", "fastest"};
+                     const std::string choice = reader.text(v, "'tuning.kernels'");
+                     if (std::find(choices.begin(), choices.end(), choice) == choices.end())
+                       reader.fail(v, "'tuning.kernels' must be first or fastest, not '" + choice + "'" +
+                                          did_you_mean(choice, choices));
+                     config.time_kernels = choice == "fastest";
+                     return;
+                   }
                    const fs::path path = fs::path(reader.file()).parent_path() / reader.text(v, "'tuning.cache'");
                    config.tuning_cache = path.lexically_normal().string();
                  });

@@ -62,6 +62,7 @@ struct BuildConfig {
   std::string precision = "fp32";  // the float type of device layers: "fp32" or "fp16"
   std::vector<LayerPrecision> layer_precisions;  // per-layer overrides of `precision`, first match wins
   std::string tuning_cache;  // `tuning: {cache: FILE}`: the timing cache kernels read and extend ("" none)
+  bool time_kernels = false;  // `tuning: {kernels: fastest}`: time every kernel that accepts a node, keep the fastest
   std::vector<KernelPreference> kernels;
   PassSwitches optimize;
   int streams = 1;                            // how many streams independent branches may run on

@@ -93,8 +93,8 @@ std::string KernelSelector::mismatch(const kiln_kernel_desc& k, const Node& node
   return why;
 }
 
-Selection KernelSelector::select(const Node& node) const {
-  Selection result;
+// The kernels of the node's op that match it, in preference order; the others go to `declined` with the reason.
+std::vector<const KernelEntry*> KernelSelector::ordered_candidates(const Node& node, Selection& result) const {
   const KernelPreference* preference = preference_for(node);
   // Rank of a kernel in the preference list (lower wins); kernels no pattern names are not allowed.
   auto rank_of = [&](const std::string& name) -> size_t {
@@ -121,28 +121,42 @@ Selection KernelSelector::select(const Node& node) const {
     if (a.first != b.first) return a.first < b.first;
     return !on_fallback(a.second) && on_fallback(b.second);
   });
-  for (const auto& [rank, entry] : candidates) {
-    (void)rank;
-    const kiln_kernel_desc& k = *entry->desc;
+  std::vector<const KernelEntry*> ordered;
+  for (const auto& candidate : candidates) ordered.push_back(candidate.second);
+  return ordered;
+}
+
+// "" when the kernel's constraint check accepts the node, else why not.
+std::string KernelSelector::check_reason(const KernelEntry& entry, const Node& node) const {
+  const kiln_kernel_desc& k = *entry.desc;
+  if (!k.check) return "";
+  char reason[512] = {0};
+  const kiln_status status = k.check(k.user_data, host_api(), to_handle(&node), reason, sizeof reason);
+  if (status == KILN_OK) return "";
+  if (status == KILN_ERROR_UNSUPPORTED) return reason[0] ? reason : "declined by its constraint check";
+  return "constraint check failed: " + take_plugin_error();
+}
+
+Selection KernelSelector::select(const Node& node) const {
+  Selection result;
+  for (const KernelEntry* entry : ordered_candidates(node, result)) {
     if (result.chosen) {
-      result.declined.push_back({k.name, "ranked after " + std::string(result.chosen->desc->name)});
+      result.declined.push_back({entry->desc->name, "ranked after " + std::string(result.chosen->desc->name)});
       continue;
     }
-    if (k.check) {
-      char reason[512] = {0};
-      const kiln_status status = k.check(k.user_data, host_api(), to_handle(&node), reason, sizeof reason);
-      if (status == KILN_ERROR_UNSUPPORTED) {
-        result.declined.push_back({k.name, reason[0] ? reason : "declined by its constraint check"});
-        continue;
-      }
-      if (status != KILN_OK) {
-        result.declined.push_back({k.name, "constraint check failed: " + take_plugin_error()});
-        continue;
-      }
-    }
-    result.chosen = entry;
+    const std::string why = check_reason(*entry, node);
+    if (why.empty()) result.chosen = entry;
+    else result.declined.push_back({entry->desc->name, why});
   }
   return result;
+}
+
+std::vector<const KernelEntry*> KernelSelector::accepting(const Node& node) const {
+  Selection ignored;
+  std::vector<const KernelEntry*> accepted;
+  for (const KernelEntry* entry : ordered_candidates(node, ignored))
+    if (check_reason(*entry, node).empty()) accepted.push_back(entry);
+  return accepted;
 }
 
 void KernelSelector::fail(const Node& node, const Selection& selection) const {

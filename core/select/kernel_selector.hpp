@@ -32,6 +32,8 @@ class KernelSelector {
 
   // Picks the kernel for `node` from what is known of its inputs now. Never throws for a decline.
   Selection select(const Node& node) const;
+  // Every kernel that would accept `node`, in preference order (what auto-tuning times).
+  std::vector<const KernelEntry*> accepting(const Node& node) const;
 
   // Throws kiln::Unsupported naming the node, the op and the plugins searched (with decline reasons).
   [[noreturn]] void fail(const Node& node, const Selection& selection) const;
@@ -39,6 +41,8 @@ class KernelSelector {
  private:
   // Why `kernel` cannot run `node`, or "" when it can.
   std::string mismatch(const kiln_kernel_desc& kernel, const Node& node) const;
+  std::vector<const KernelEntry*> ordered_candidates(const Node& node, Selection& result) const;
+  std::string check_reason(const KernelEntry& entry, const Node& node) const;
   // The config's preference list for the node's op, or nullptr when none applies.
   const KernelPreference* preference_for(const Node& node) const;
 

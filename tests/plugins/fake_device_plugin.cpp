@@ -56,6 +56,8 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "kiln/plugin.hpp"
@@ -803,6 +805,41 @@ struct Relu {
   DeviceKernel base;
 };
 
+// The same Relu, 2 ms slower per call: what `tuning: {kernels: fastest}` must learn to avoid.
+struct SlowRelu : Relu {
+  static KernelSpec spec() {
+    KernelSpec s = Relu::spec();
+    s.name = "kiln.fake.SlowRelu";
+    return s;
+  }
+  using Relu::Relu;
+  void execute(ExecContext& ctx) {
+    std::vector<Span> touches = base.checked(ctx);
+    base.enqueue_work(ctx, std::move(touches), [] { std::this_thread::sleep_for(std::chrono::milliseconds(2)); });
+    Relu::execute(ctx);
+  }
+};
+
+// A slow Relu on the host, for timing between CPU kernels (the reference pack's Relu is the fast one).
+struct HostSlowRelu {
+  static KernelSpec spec() {
+    KernelSpec s;
+    s.name = "kiln.fake.HostSlowRelu";
+    s.op_type = "Relu";
+    s.device = KILN_DEVICE_CPU;
+    s.inputs = {kiln::io(KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32))};
+    s.outputs = {kiln::io(KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32))};
+    return s;
+  }
+  static void infer(const Node& node, InferContext& ctx) { infer_like_input0(node, ctx); }
+  explicit HostSlowRelu(const Node&) {}
+  void execute(ExecContext& ctx) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const kiln::Tensor x = ctx.input(0), y = ctx.output(0);
+    for (int64_t i = 0; i < x.numel(); ++i) y.data<float>()[i] = std::max(0.f, x.data<float>()[i]);
+  }
+};
+
 struct Add {
   static KernelSpec spec() {
     KernelSpec s;
@@ -973,8 +1010,9 @@ struct Cast {
   DeviceKernel base;
 };
 
-const kiln::KernelFactory kKernels[] = {&kiln::describe<Relu>, &kiln::describe<Add>, &kiln::describe<Softmax>,
-                                        &kiln::describe<Cast>};
+const kiln::KernelFactory kKernels[] = {&kiln::describe<Relu>,     &kiln::describe<Add>,
+                                        &kiln::describe<Softmax>,  &kiln::describe<Cast>,
+                                        &kiln::describe<SlowRelu>, &kiln::describe<HostSlowRelu>};
 
 }  // namespace
 

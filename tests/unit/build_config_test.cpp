@@ -332,8 +332,13 @@ TEST(BuildConfigErrors, DeviceKeysAreChecked) {
   EXPECT_EQ(error_of("plugins: [p]\ntuning: {cach: t.cache}\n"),
             "cfg/model.yaml:2:10: unknown key 'cach' in 'tuning' — did you mean 'cache'?");
   EXPECT_EQ(error_of("plugins: [p]\ntuning: t.cache\n"),
-            "cfg/model.yaml:2:9: 'tuning' must be a mapping, e.g. {cache: kiln-timing.cache}");
+            "cfg/model.yaml:2:9: 'tuning' must be a mapping, e.g. {cache: kiln-timing.cache, kernels: fastest}");
+  EXPECT_EQ(error_of("plugins: [p]\ntuning: {kernels: fastset}\n"),
+            "cfg/model.yaml:2:19: 'tuning.kernels' must be first or fastest, not 'fastset' — did you mean 'fastest'?");
   EXPECT_EQ(error_of("plugins: [p]\ntuning: {cache: }\n"), "cfg/model.yaml:2:10: 'cache' has no value");
+  EXPECT_TRUE(parse_build_config("plugins: [p]\ntuning: {kernels: fastest}\n", kFile).time_kernels);
+  EXPECT_FALSE(parse_build_config("plugins: [p]\ntuning: {kernels: first}\n", kFile).time_kernels);
+  EXPECT_FALSE(parse_build_config("plugins: [p]\n", kFile).time_kernels);
   EXPECT_EQ(error_of("plugins: [p]\npresicion: fp16\n"),
             "cfg/model.yaml:2:1: unknown key 'presicion' — did you mean 'precision'?");
 }

@@ -736,6 +736,58 @@ TEST_P(DeviceEngine, ADevicePlanSurvivesAPlanFile) {
   for (int i = 0; i < 3; ++i) expect_identical(from_build.run(inputs), from_file.run(inputs), "run " + std::to_string(i + 1));
 }
 
+// `tuning: {kernels: fastest}`: two device kernels accept the Relu; the one listed first is 2 ms slower. Timing
+// keeps the fast one, notes the figures, and a second build takes the winner from the timing cache.
+TEST_P(DeviceEngine, TimingKeepsTheFastestOfSeveralDeviceKernels) {
+  BuildConfig config = device_config();
+  config.kernels.insert(config.kernels.begin(), KernelPreference{"Relu", {"kiln.fake.SlowRelu", "kiln.fake.Relu"},
+                                                                 {SourceLocation{}, SourceLocation{}}, SourceLocation{}});
+  {
+    const Engine preferred(relu_add_softmax(), registry_, config);
+    EXPECT_EQ(layers_running(preferred, "kiln.fake.SlowRelu"), 1u) << "without timing the preference order decides";
+  }
+  config.time_kernels = true;
+  config.tuning_cache = (std::filesystem::path(::testing::TempDir()) /
+                         ("kernel_timing_" + std::to_string(GetParam()) + ".cache")).string();
+  std::filesystem::remove(config.tuning_cache);
+  auto relu_notes = [](const Engine& engine) {
+    for (const Layer& layer : engine.layers())
+      if (layer.node->op_type == "Relu") return layer.notes;
+    return std::vector<std::string>{};
+  };
+  const Results inputs = {{"x", random_floats({2, 3, 4, 5}, 11)}};
+  {
+    const Engine timed(relu_add_softmax(), registry_, config);
+    EXPECT_EQ(layers_running(timed, "kiln.fake.Relu"), 1u);
+    EXPECT_EQ(layers_running(timed, "kiln.fake.SlowRelu"), 0u);
+    const std::vector<std::string> notes = relu_notes(timed);
+    ASSERT_EQ(notes.size(), 1u);
+    EXPECT_NE(notes[0].find("kiln.fake.SlowRelu"), std::string::npos) << notes[0];
+    EXPECT_NE(notes[0].find("kept kiln.fake.Relu"), std::string::npos) << notes[0];
+    run_and_compare(timed, relu_add_softmax, inputs, 3, kFp32Tolerance);
+  }
+  const Engine cached(relu_add_softmax(), registry_, config);
+  EXPECT_EQ(layers_running(cached, "kiln.fake.Relu"), 1u);
+  ASSERT_EQ(relu_notes(cached).size(), 1u);
+  EXPECT_NE(relu_notes(cached)[0].find("from the timing cache"), std::string::npos) << relu_notes(cached)[0];
+}
+
+// The same between CPU kernels: the fake pack's slow host Relu, listed first, loses to the reference pack's.
+TEST(KernelTiming, KeepsTheFastestOfSeveralHostKernels) {
+  PluginRegistry registry;
+  registry.load(FakeDevice::path());
+  registry.load(reference_pack());
+  BuildConfig config;
+  config.kernels.push_back(KernelPreference{"Relu", {"kiln.fake.HostSlowRelu", "kiln.cpu_ref.*"},
+                                            {SourceLocation{}, SourceLocation{}}, SourceLocation{}});
+  config.kernels.push_back(KernelPreference{"*", {"kiln.cpu_ref.*"}, {SourceLocation{}}, SourceLocation{}});
+  config.time_kernels = true;
+  const Engine engine(relu_add_softmax(), registry, config);
+  EXPECT_EQ(layers_running(engine, "kiln.cpu_ref.Relu"), 1u);
+  const Results inputs = {{"x", random_floats({2, 3, 4, 5}, 12)}};
+  expect_near(oracle(relu_add_softmax, inputs), engine.run(inputs), kFp32Tolerance, "timed CPU engine");
+}
+
 // The fake device itself: kernels refuse host memory (a missing copy), copies check their direction.
 TEST_P(DeviceEngine, TheFakeDeviceCatchesHostPointersAndWrongDirections) {
   const kiln_device_api* api = registry_.device_api(KILN_DEVICE_CUDA);
