@@ -14,7 +14,10 @@ class Placement {
  public:
   Placement(Graph& graph, const KernelSelector& selector) : graph_(graph) {
     for (const auto& node : graph.nodes())
-      if (const KernelEntry* k = selector.select(*node).chosen) device_of_[node.get()] = k->desc->device;
+      if (const KernelEntry* k = selector.select(*node).chosen) {
+        kernel_of_[node.get()] = k;
+        device_of_[node.get()] = k->desc->device;
+      }
   }
 
   void place_outputs() {
@@ -40,12 +43,13 @@ class Placement {
   }
 
   // Every reader on another device than its input reads a copy of it.
-  void copy_across_devices(const KernelSelector& selector) {
+  void copy_across_devices() {
     std::vector<Node*> nodes;
     for (const auto& node : graph_.nodes())
       if (!is_copy_node(*node)) nodes.push_back(node.get());
     for (Node* node : nodes) {
-      const KernelEntry* kernel = selector.select(*node).chosen;
+      auto chosen = kernel_of_.find(node);
+      const KernelEntry* kernel = chosen == kernel_of_.end() ? nullptr : chosen->second;
       for (size_t i = 0; i < node->inputs.size(); ++i) {
         Value* v = node->inputs[i];
         if (!v || v->constant) continue;
@@ -85,6 +89,7 @@ class Placement {
   }
 
   Graph& graph_;
+  std::map<const Node*, const KernelEntry*> kernel_of_;  // as selected before any copy was inserted
   std::map<const Node*, kiln_device> device_of_;
   std::map<std::pair<Value*, kiln_device>, Value*> copies_;
 };
@@ -95,7 +100,7 @@ size_t place_on_devices(Graph& graph, const KernelSelector& selector) {
   Placement placement(graph, selector);
   placement.place_outputs();
   placement.bring_outputs_home();
-  placement.copy_across_devices(selector);
+  placement.copy_across_devices();
   return placement.copies();
 }
 

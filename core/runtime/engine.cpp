@@ -240,6 +240,9 @@ class Engine::DeviceRun {
   DeviceRun(const Engine& engine, RunContext& context, Run& run, const Bindings* bound)
       : engine_(engine), context_(context), device_(*context.device), run_(run), bound_(bound) {}
 
+  // With EngineOptions::profile_layers: each layer's milliseconds in this run (by layer index).
+  const std::vector<double>& layer_ms() const { return layer_ms_; }
+
   // Runs everything through the layers' kernels; with `capture`, the body is recorded into `captured`.
   void run_through(bool capture, CapturedRun* captured) {
     const auto& layers = engine_.layer_values_;
@@ -326,11 +329,6 @@ class Engine::DeviceRun {
     }
   }
 
- public:
-  std::vector<double> layer_ms_;  // with profile_layers: each layer's milliseconds in this run
-
- private:
-
   // A copy in or out, on stream 0, from or to the caller's device buffer when bound; recorded for replays.
   void copy_boundary(int index, CapturedRun* captured) {
     const LayerValues& io = engine_.layer_values_[static_cast<size_t>(index)];
@@ -397,6 +395,7 @@ class Engine::DeviceRun {
   DeviceContext& device_;
   Run& run_;
   const Bindings* bound_;
+  std::vector<double> layer_ms_;  // with profile_layers: each layer's milliseconds in this run
 };
 
 Engine::Engine(std::unique_ptr<Graph> graph, const PluginRegistry& registry, const BuildConfig& config,
@@ -571,7 +570,7 @@ std::map<std::string, Tensor> Engine::run_on_device(const std::map<std::string, 
       device_run.run_through(capture, capture ? &captured : nullptr);
       if (options_.profile_layers) {
         std::lock_guard<std::mutex> lock(profile_mutex_);
-        last_layer_ms_ = device_run.layer_ms_;
+        last_layer_ms_ = device_run.layer_ms();
       }
       device.warmed.insert(key);
       if (capture) device.captured[key] = std::move(captured);
