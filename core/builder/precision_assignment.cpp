@@ -83,7 +83,7 @@ class PrecisionEditor {
         const std::vector<Node*> readers = v->consumers;
         for (Node* reader : readers)
           if (fp16_.count(reader)) redirect_input(reader, v, half);
-        add_unary_node(graph_, "Cast", "", node->name + "/to_fp32", half, v)->attributes["to"] = cast_to(KILN_DTYPE_FLOAT32);
+        add_unary_node(graph_, "Cast", "", node->name + "/to_fp32", half, v)->attributes["to"] = int_attr(KILN_DTYPE_FLOAT32);
         ++casts_;
       }
   }
@@ -125,18 +125,11 @@ class PrecisionEditor {
       if (reader->inputs[j] == from) graph_.set_node_input(reader, j, to);
   }
 
-  static Attribute cast_to(DataType dtype) {
-    Attribute a;
-    a.kind = KILN_ATTR_INT;
-    a.i = dtype;
-    return a;
-  }
-
   Value* narrowed(Value* v) {
     auto found = narrowed_.find(v);
     if (found != narrowed_.end()) return found->second;
     Value* half = add_twin_value(graph_, *v, KILN_DTYPE_FLOAT16, "/fp16");
-    add_unary_node(graph_, "Cast", "", v->name + "/to_fp16", v, half)->attributes["to"] = cast_to(KILN_DTYPE_FLOAT16);
+    add_unary_node(graph_, "Cast", "", v->name + "/to_fp16", v, half)->attributes["to"] = int_attr(KILN_DTYPE_FLOAT16);
     ++casts_;
     return narrowed_[v] = half;
   }

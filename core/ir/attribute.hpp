@@ -21,6 +21,38 @@ struct Attribute {
   Tensor tensor;
 };
 
+// Attributes made in code: the builder's own nodes (a Cast's `to`) and graphs built by hand in tests.
+inline Attribute int_attr(int64_t v) {
+  Attribute a;
+  a.kind = KILN_ATTR_INT;
+  a.i = v;
+  return a;
+}
+inline Attribute float_attr(float v) {
+  Attribute a;
+  a.kind = KILN_ATTR_FLOAT;
+  a.f = v;
+  return a;
+}
+inline Attribute ints_attr(std::vector<int64_t> v) {
+  Attribute a;
+  a.kind = KILN_ATTR_INTS;
+  a.ints = std::move(v);
+  return a;
+}
+inline Attribute floats_attr(std::vector<float> v) {
+  Attribute a;
+  a.kind = KILN_ATTR_FLOATS;
+  a.floats = std::move(v);
+  return a;
+}
+inline Attribute string_attr(std::string v) {
+  Attribute a;
+  a.kind = KILN_ATTR_STRING;
+  a.s = std::move(v);
+  return a;
+}
+
 }  // namespace kiln
 
 #endif  // KILN_CORE_ATTRIBUTE_HPP

@@ -20,36 +20,7 @@ namespace kiln::cuda_test {
 
 using Attrs = std::map<std::string, Attribute>;
 
-inline Attribute int_attr(int64_t v) {
-  Attribute a;
-  a.kind = KILN_ATTR_INT;
-  a.i = v;
-  return a;
-}
-inline Attribute float_attr(float v) {
-  Attribute a;
-  a.kind = KILN_ATTR_FLOAT;
-  a.f = v;
-  return a;
-}
-inline Attribute ints_attr(std::vector<int64_t> v) {
-  Attribute a;
-  a.kind = KILN_ATTR_INTS;
-  a.ints = std::move(v);
-  return a;
-}
-inline Attribute floats_attr(std::vector<float> v) {
-  Attribute a;
-  a.kind = KILN_ATTR_FLOATS;
-  a.floats = std::move(v);
-  return a;
-}
-inline Attribute string_attr(std::string v) {
-  Attribute a;
-  a.kind = KILN_ATTR_STRING;
-  a.s = std::move(v);
-  return a;
-}
+// int_attr, float_attr, ints_attr, floats_attr, string_attr: ir/attribute.hpp.
 
 class CaseBuilder {
  public:

@@ -81,31 +81,11 @@ struct PassFixture {
 };
 
 
-// Attributes of each kind, for hand-built nodes.
-inline Attribute int_attr(int64_t v) {
-  Attribute a;
-  a.kind = KILN_ATTR_INT;
-  a.i = v;
-  return a;
-}
-inline Attribute float_attr(float v) {
-  Attribute a;
-  a.kind = KILN_ATTR_FLOAT;
-  a.f = v;
-  return a;
-}
-inline Attribute ints_attr(std::vector<int64_t> v) {
-  Attribute a;
-  a.kind = KILN_ATTR_INTS;
-  a.ints = std::move(v);
-  return a;
-}
-inline Attribute string_attr(std::string v) {
-  Attribute a;
-  a.kind = KILN_ATTR_STRING;
-  a.s = std::move(v);
-  return a;
-}
+// Attributes of each kind, for hand-built nodes (ir/attribute.hpp).
+using kiln::float_attr;
+using kiln::int_attr;
+using kiln::ints_attr;
+using kiln::string_attr;
 
 inline Tensor floats(std::vector<int64_t> dims, const std::vector<float>& values) {
   Tensor t(KILN_DTYPE_FLOAT32, std::move(dims));
