@@ -7,6 +7,7 @@
 #ifndef KILN_CPU_REF_QUANTIZE_HPP
 #define KILN_CPU_REF_QUANTIZE_HPP
 
+#include <array>
 #include <cmath>
 #include <string>
 #include <vector>

@@ -5,6 +5,8 @@
 //   y = saturate(round_half_even(float64(acc) * (x_scale * w_scale / y_scale) + y_zero_point)),
 // the multiplier computed in the scales' dtype. x's and y's scale and zero point are per tensor; w's are per
 // tensor or per output channel (1-D of M).
+#include <algorithm>
+
 #include "common/conv_core.hpp"
 #include "common/quantize.hpp"
 

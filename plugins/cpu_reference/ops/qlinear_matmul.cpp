@@ -4,6 +4,8 @@
 //   y = saturate(round_half_even(float64(acc) * (a_scale * b_scale / y_scale) + y_zero_point)),
 // the multiplier computed in the scales' dtype. Zero points and scales of A are per tensor or per row
 // (1-D of M), those of B per tensor or per column (1-D of N); y's are per tensor.
+#include <algorithm>
+
 #include "common/matmul_core.hpp"
 #include "common/quantize.hpp"
 
