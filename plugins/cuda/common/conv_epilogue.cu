@@ -4,16 +4,15 @@
 
 #include "common/conv_epilogue.hpp"
 #include "common/cuda_check.hpp"
+#include "common/elementwise_types.cuh"
 
 namespace kiln::cuda {
 
 namespace {
 
-__device__ inline float widen(float v) { return v; }
-__device__ inline float widen(__half v) { return __half2float(v); }
-template <class T> __device__ inline T narrow(float v);
-template <> __device__ inline float narrow<float>(float v) { return v; }
-template <> __device__ inline __half narrow<__half>(float v) { return __float2half(v); }
+// float16 is computed in float: elementwise::to_float / from_float (common/elementwise_types.cuh).
+using elementwise::from_float;
+using elementwise::to_float;
 
 // Where element i (in Y's memory order) sits: its channel and its offsets in Y and the residual.
 struct EpilogueGeometry {
@@ -38,14 +37,14 @@ __global__ void conv_epilogue_kernel(T* y, const T* residual, const float* bias,
       c = rest % g.c, n = rest / g.c;
     }
     const int64_t y_at = g.flat ? i : n * g.y_strides[0] + c * g.y_strides[1] + h * g.y_strides[2] + w * g.y_strides[3];
-    float v = widen(y[y_at]);
+    float v = to_float(y[y_at]);
     if (bias) v += bias[c];
     if (residual) {
       const int64_t z_at = g.flat ? i : n * g.z_strides[0] + c * g.z_strides[1] + h * g.z_strides[2] + w * g.z_strides[3];
-      v += widen(residual[z_at]);
+      v += to_float(residual[z_at]);
     }
     if (relu) v = fmaxf(v, 0.0f);
-    y[y_at] = narrow<T>(v);
+    y[y_at] = from_float<T>(v);
   }
 }
 

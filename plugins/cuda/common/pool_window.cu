@@ -3,17 +3,16 @@
 #include <algorithm>
 
 #include "common/cuda_check.hpp"
+#include "common/elementwise_types.cuh"
 #include "common/pool_window.hpp"
 
 namespace kiln::cuda {
 
 namespace {
 
-__device__ inline float widen(float v) { return v; }
-__device__ inline float widen(__half v) { return __half2float(v); }
-template <class T> __device__ inline T narrow(float v);
-template <> __device__ inline float narrow<float>(float v) { return v; }
-template <> __device__ inline __half narrow<__half>(float v) { return __float2half(v); }
+// float16 is computed in float: elementwise::to_float / from_float (common/elementwise_types.cuh).
+using elementwise::from_float;
+using elementwise::to_float;
 
 struct PoolGeometry {
   int64_t count, n, c, out_h, out_w, in_h, in_w;
@@ -49,7 +48,7 @@ __global__ void window_pool_kernel(const T* x, T* y, PoolGeometry g) {
         const bool inside = row_inside && iw >= 0 && iw < g.in_w;
         if (kKind == PoolKind::AverageIncludingPads ? (row_padded && iw < g.in_w + g.w.pad_end[1]) : inside) ++counted;
         if (!inside) continue;
-        const float v = widen(plane[ih * g.x_strides[2] + iw * g.x_strides[3]]);
+        const float v = to_float(plane[ih * g.x_strides[2] + iw * g.x_strides[3]]);
         if (kKind == PoolKind::Max) {
           // The reference's rule: the first tap inside, then any greater one (a NaN first stays).
           if (first || v > acc) acc = v;
@@ -60,7 +59,7 @@ __global__ void window_pool_kernel(const T* x, T* y, PoolGeometry g) {
       }
     }
     if (kKind != PoolKind::Max) acc = counted ? acc / static_cast<float>(counted) : 0.0f;
-    y[n * g.y_strides[0] + c * g.y_strides[1] + oh * g.y_strides[2] + ow * g.y_strides[3]] = narrow<T>(acc);
+    y[n * g.y_strides[0] + c * g.y_strides[1] + oh * g.y_strides[2] + ow * g.y_strides[3]] = from_float<T>(acc);
   }
 }
 
@@ -100,7 +99,7 @@ __global__ void window_pool_nhwc_kernel(const T* x, T* y, PoolGeometry g) {
         if (!inside) continue;
         const Lanes<T, kVec> v = *reinterpret_cast<const Lanes<T, kVec>*>(image + ih * g.x_strides[2] + iw * g.x_strides[3]);
         for (int j = 0; j < kVec; ++j) {
-          const float f = widen(v.v[j]);
+          const float f = to_float(v.v[j]);
           if (kKind != PoolKind::Max) acc[j] += f;
           else if (first || f > acc[j]) acc[j] = f;
         }
@@ -109,7 +108,7 @@ __global__ void window_pool_nhwc_kernel(const T* x, T* y, PoolGeometry g) {
     }
     Lanes<T, kVec> out;
     for (int j = 0; j < kVec; ++j)
-      out.v[j] = narrow<T>(kKind == PoolKind::Max ? acc[j] : counted ? acc[j] / static_cast<float>(counted) : 0.0f);
+      out.v[j] = from_float<T>(kKind == PoolKind::Max ? acc[j] : counted ? acc[j] / static_cast<float>(counted) : 0.0f);
     *reinterpret_cast<Lanes<T, kVec>*>(y + n * g.y_strides[0] + oh * g.y_strides[2] + ow * g.y_strides[3] + cv * kVec) = out;
   }
 }
