@@ -5,11 +5,14 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "builder/calibration.hpp"
 #include "builder/concat_elimination.hpp"
 #include "builder/device_placement.hpp"
 #include "builder/kernel_timing.hpp"
 #include "builder/layout_assignment.hpp"
+#include "builder/int8_assignment.hpp"
 #include "builder/precision_assignment.hpp"
+#include "builder/qdq_folding.hpp"
 #include "builder/input_profile.hpp"
 #include "builder/value_bounds.hpp"
 #include "memory/memory_planner.hpp"
@@ -230,8 +233,19 @@ void fill_report(const EnginePlan& plan, BuildReport& report) {
 
 // Reduced precision, channels-last storage and host/device copies: what running on a device adds to the graph
 // once the passes are done. Each is a no-op for a CPU build.
-void place_for_devices(Graph& graph, const KernelSelector& selector, const BuildConfig& config, BuildReport& r,
+void place_for_devices(Graph& graph, const KernelSelector& selector, const BuildConfig& config,
+                       const CalibrationCache& calibration, BuildReport& r,
                        const std::function<void(const std::string&)>& say) {
+  const QdqFoldingSummary qdq = fold_qdq(graph, selector);
+  if (qdq.folded_nodes)
+    say("quantize  " + std::to_string(qdq.folded_nodes) + " layer(s) read the model's quantized values directly, " +
+        std::to_string(qdq.removed_qdq) + " Quantize/DequantizeLinear removed");
+  r.int8_layers = qdq.folded_nodes;
+  if (config.precision == "int8") {
+    const Int8Summary int8 = assign_int8(graph, selector, config, calibration.scales);
+    say("precision " + int8.describe());
+    r.int8_layers += int8.int8_nodes;
+  }
   const PrecisionSummary precision = assign_precision(graph, selector, config);
   if (precision.fp16_nodes || precision.casts) say("precision " + precision.describe());
   r.nhwc_values = assign_layouts(graph, selector);
@@ -270,12 +284,14 @@ EnginePlan build_engine_plan(std::unique_ptr<Graph> graph, const PluginRegistry&
   for (Value* v : graph->outputs()) v->is_graph_output = true;
 
   apply_input_profile(*graph, config.profile);
+  // Calibration runs the model as imported, so every activation it scales still exists by its own name.
+  const CalibrationCache calibration = config.precision == "int8" ? calibrate(*graph, registry, config, say) : CalibrationCache{};
   const KernelSelector selector(registry, config);
   const KernelSelector host_selector(registry, config, KILN_DEVICE_CPU);
   r.pass_summaries = run_default_passes(*graph, PassContext{registry, config, selector, host_selector});
   for (const std::string& line : r.pass_summaries) say("pass      " + line);
 
-  place_for_devices(*graph, selector, config, r, say);
+  place_for_devices(*graph, selector, config, calibration, r, say);
 
   EnginePlan plan;
   plan.profile = config.profile;

@@ -25,6 +25,7 @@ struct BuildReport {
   size_t device_arena_bytes = 0;  // device (0 for a CPU build)
   size_t naive_bytes = 0;    // every arena value's size summed: the memory no reuse would need
   size_t fp16_layers = 0;    // device layers running in FP16 (`precision: fp16`)
+  size_t int8_layers = 0;    // layers reading quantized values (`precision: int8`, or a QDQ model's folded ops)
   size_t nhwc_values = 0;    // values stored channels-last
   size_t copies = 0;         // host/device copy layers
   size_t heap_values = 0;    // values whose size could not be bounded: allocated per run

@@ -1,5 +1,6 @@
 #include "builder/graph_edits.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace kiln {
@@ -10,6 +11,31 @@ bool node_named(const Graph& graph, const std::string& name) {
   for (const auto& node : graph.nodes())
     if (node->name == name) return true;
   return false;
+}
+
+
+Value* scalar_constant(Graph& graph, const std::string& name, const Tensor& value) {
+  Value* v = graph.add_value(unused_value_name(graph, name));
+  v->dtype = value.dtype();
+  v->has_shape = true;
+  v->constant = value;
+  return v;
+}
+
+Node* add_qdq_node(Graph& graph, const char* op, const std::string& name, Value* in, Value* out, const Quantization& q) {
+  Tensor scale(KILN_DTYPE_FLOAT32, {});
+  *scale.as<float>() = q.scales.at(0);
+  Tensor zero(q.dtype, {});
+  if (q.dtype == KILN_DTYPE_INT8) *zero.as<int8_t>() = static_cast<int8_t>(q.zero_points.at(0));
+  else *zero.as<uint8_t>() = static_cast<uint8_t>(q.zero_points.at(0));
+  auto node = std::make_unique<Node>();
+  node->name = unused_value_name(graph, name);
+  node->op_type = op;
+  const auto opset = graph.opsets.find("");
+  node->opset = std::max(opset != graph.opsets.end() ? opset->second : 13, 13);
+  node->inputs = {in, scalar_constant(graph, name + "/scale", scale), scalar_constant(graph, name + "/zero_point", zero)};
+  node->outputs = {out};
+  return graph.add_node(std::move(node));
 }
 
 }  // namespace
@@ -42,6 +68,14 @@ Node* add_unary_node(Graph& graph, const std::string& op_type, const std::string
   node->inputs = {input};
   node->outputs = {output};
   return graph.add_node(std::move(node));
+}
+
+Node* add_quantize_node(Graph& graph, const std::string& name, Value* real, Value* integers, const Quantization& q) {
+  return add_qdq_node(graph, "QuantizeLinear", name, real, integers, q);
+}
+
+Node* add_dequantize_node(Graph& graph, const std::string& name, Value* integers, Value* real, const Quantization& q) {
+  return add_qdq_node(graph, "DequantizeLinear", name, integers, real, q);
 }
 
 }  // namespace kiln

@@ -1,10 +1,12 @@
-// Nodes the builder adds to a graph after the passes: Casts at precision borders, copies at device borders.
+// Nodes the builder adds to a graph after the passes: Casts at precision borders, Quantize/DequantizeLinear at
+// INT8 borders, copies at device borders.
 #ifndef KILN_CORE_GRAPH_EDITS_HPP
 #define KILN_CORE_GRAPH_EDITS_HPP
 
 #include <string>
 
 #include "ir/graph.hpp"
+#include "ir/quantization.hpp"
 
 namespace kiln {
 
@@ -17,6 +19,11 @@ Value* add_twin_value(Graph& graph, const Value& like, DataType dtype, const std
 // Adds `op_type` (of `domain`, at the graph's opset for that domain) reading `input` and writing `output`.
 Node* add_unary_node(Graph& graph, const std::string& op_type, const std::string& domain, const std::string& name,
                      Value* input, Value* output);
+
+// Adds a QuantizeLinear (`real` -> `integers`) or DequantizeLinear (`integers` -> `real`) with `q`'s
+// per-tensor parameters as new constants, at the graph's ai.onnx opset (at least 13). Names are made unique.
+Node* add_quantize_node(Graph& graph, const std::string& name, Value* real, Value* integers, const Quantization& q);
+Node* add_dequantize_node(Graph& graph, const std::string& name, Value* integers, Value* real, const Quantization& q);
 
 }  // namespace kiln
 

@@ -70,6 +70,7 @@ class Exporter {
       pv.is_graph_output = v.is_graph_output;
       pv.layout = v.layout;
       pv.device = v.device;
+      pv.quant = v.quant;
       if (v.constant) {
         pv.constant = static_cast<int32_t>(out.weights.size());
         out.weights.push_back(plan_tensor(*v.constant));

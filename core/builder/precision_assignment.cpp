@@ -43,7 +43,9 @@ enum class Decision { Host, Fp16, Fp32 };
 Decision decide(const Node& node, const KernelEntry* kernel, const BuildConfig& config) {
   if (!kernel || kernel->desc->device == KILN_DEVICE_CPU) return Decision::Host;
   const std::optional<std::string> wanted = layer_override(node, config);
-  if (wanted.value_or(config.precision) != "fp16") return Decision::Fp32;
+  // Under int8, device layers left float run FP16 where they can (TensorRT's int8 + fp16).
+  const std::string precision = config.precision == "int8" ? "fp16" : config.precision;
+  if (wanted.value_or(precision) != "fp16") return Decision::Fp32;
   if (!wanted && has_kernel_flag(*kernel, KILN_KERNEL_PRECISION_SENSITIVE)) return Decision::Fp32;
   return kernel_takes_fp16(node, *kernel->desc) ? Decision::Fp16 : Decision::Fp32;
 }
@@ -157,7 +159,7 @@ std::string PrecisionSummary::describe() const {
 
 PrecisionSummary assign_precision(Graph& graph, const KernelSelector& selector, const BuildConfig& config) {
   PrecisionSummary summary;
-  const bool any_fp16 = config.precision == "fp16" ||
+  const bool any_fp16 = config.precision == "fp16" || config.precision == "int8" ||
                         std::any_of(config.layer_precisions.begin(), config.layer_precisions.end(),
                                     [](const LayerPrecision& p) { return p.precision == "fp16"; });
   if (!any_fp16) return summary;

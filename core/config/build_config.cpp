@@ -89,6 +89,20 @@ class ConfigReader {
     }
   }
 
+  // A real number.
+  double number(const YAML::Node& node, const std::string& what) const {
+    const std::string value = text(node, what);
+    size_t used = 0;
+    double number = 0;
+    try {
+      number = std::stod(value, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != value.size() || used == 0) fail(node, what + " must be a number, not '" + value + "'");
+    return number;
+  }
+
   std::vector<YAML::Node> list(const YAML::Node& node, const std::string& what, const std::string& example) const {
     if (!node.IsSequence()) fail(node, what + " must be a list, e.g. " + example);
     std::vector<YAML::Node> items(node.begin(), node.end());
@@ -214,9 +228,65 @@ std::string float_precision(const ConfigReader& reader, const YAML::Node& value,
   return precision;
 }
 
-// precision: fp16 — device layers whose kernels support it run in FP16 (see docs/config.md).
+// precision: fp16 — device layers whose kernels support it run in FP16; int8 — layers with INT8 kernels run
+// INT8 (see docs/config.md).
 void parse_precision(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
-  config.precision = float_precision(reader, value, "'precision'");
+  static const std::vector<std::string> choices = {"fp32", "fp16", "int8"};
+  config.precision = reader.text(value, "'precision'");
+  if (std::find(choices.begin(), choices.end(), config.precision) == choices.end())
+    reader.fail(value, "unknown precision '" + config.precision + "' for 'precision' (expected fp32, fp16 or int8)" +
+                           did_you_mean(config.precision, choices));
+}
+
+// A path relative to the config's folder.
+std::string config_relative(const ConfigReader& reader, const YAML::Node& value, const std::string& what) {
+  return (fs::path(reader.file()).parent_path() / reader.text(value, what)).lexically_normal().string();
+}
+
+// calibration.data: a path for the model's single input, or {input: path, ...}.
+void parse_calibration_data(const ConfigReader& reader, const YAML::Node& value, CalibrationConfig& calibration) {
+  if (!value.IsMap()) {
+    calibration.data[""] = config_relative(reader, value, "'calibration.data'");
+    return;
+  }
+  reader.mapping(value, "'calibration.data'", {}, "{input: calibration/}",
+                 [&](const std::string& input, const YAML::Node&, const YAML::Node& v) {
+                   calibration.data[input] = config_relative(reader, v, "'calibration.data." + input + "'");
+                 });
+}
+
+// calibration: {data: DIR, method: entropy, percentile: 99.99, cache: FILE, max_batches: N}
+void parse_calibration(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
+  CalibrationConfig& c = config.calibration;
+  c.where = reader.at(value);
+  reader.mapping(value, "'calibration'", {"data", "method", "percentile", "cache", "max_batches"},
+                 "{data: calibration/, method: entropy, cache: model.calib}",
+                 [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+                   if (key == "data") return parse_calibration_data(reader, v, c);
+                   if (key == "cache") {
+                     c.cache = config_relative(reader, v, "'calibration.cache'");
+                   } else if (key == "max_batches") {
+                     c.max_batches = static_cast<int>(reader.integer(v, "'calibration.max_batches'", 1, 1 << 30));
+                   } else if (key == "percentile") {
+                     c.percentile = reader.number(v, "'calibration.percentile'");
+                     if (!(c.percentile > 0 && c.percentile <= 100))
+                       reader.fail(v, "'calibration.percentile' must be in (0, 100], not " + v.Scalar());
+                   } else {
+                     static const std::vector<std::string> methods = {"minmax", "entropy", "percentile"};
+                     c.method = reader.text(v, "'calibration.method'");
+                     if (std::find(methods.begin(), methods.end(), c.method) == methods.end())
+                       reader.fail(v, "unknown calibration method '" + c.method + "' (expected minmax, entropy or percentile)" +
+                                          did_you_mean(c.method, methods));
+                   }
+                 });
+  if (c.data.empty() && c.cache.empty())
+    reader.fail(value, "'calibration' needs 'data' (a .npy file or folder of them), a 'cache' file, or both");
+}
+
+// keep_fp32: ["fc*", "conv1"] — layers (name patterns) that stay in float under precision int8.
+void parse_keep_fp32(const ConfigReader& reader, const YAML::Node& value, BuildConfig& config) {
+  for (const YAML::Node& item : reader.list(value, "'keep_fp32'", "[\"fc*\", conv1]"))
+    config.keep_fp32.push_back(reader.text(item, "a keep_fp32 pattern"));
 }
 
 // layer_precisions: {"conv1": fp32, "layer4.*": fp16} — node-name patterns, first match wins.
@@ -302,7 +372,8 @@ const KeySpec kKeys[] = {
     {"precisions", false, parse_precisions}, {"kernels", false, parse_kernels},
     {"optimize", false, parse_optimize},      {"streams", false, parse_streams}, {"profile", false, parse_profile},
     {"precision", false, parse_precision},    {"layer_precisions", false, parse_layer_precisions},
-    {"tuning", false, parse_tuning},
+    {"tuning", false, parse_tuning},          {"calibration", false, parse_calibration},
+    {"keep_fp32", false, parse_keep_fp32},
 };
 
 const KeySpec* find_key(const std::string& name) {
@@ -325,6 +396,18 @@ YAML::Node load_yaml(const std::string& yaml_text, const std::string& path) {
   }
 }
 
+// Implicit INT8 needs scales from somewhere; calibration without INT8 would be silently ignored.
+void check_int8_keys(const ConfigReader& reader, const YAML::Node& root, const BuildConfig& config) {
+  const bool calibrated = root["calibration"].IsDefined();
+  if (config.precision == "int8" && !calibrated)
+    reader.fail(root["precision"], "precision int8 needs a 'calibration' section with the data to calibrate on or a "
+                                   "calibration cache, e.g. calibration: {data: calibration/, cache: model.calib}");
+  if (calibrated && config.precision != "int8")
+    reader.fail(root["calibration"], "'calibration' is read only with precision: int8 (precision is " + config.precision + ")");
+  if (root["keep_fp32"].IsDefined() && config.precision != "int8")
+    reader.fail(root["keep_fp32"], "'keep_fp32' is read only with precision: int8 (precision is " + config.precision + ")");
+}
+
 void parse_root(const ConfigReader& reader, const YAML::Node& root, BuildConfig& config) {
   const std::string& path = reader.file();
   if (!root.IsMap()) {
@@ -343,6 +426,7 @@ void parse_root(const ConfigReader& reader, const YAML::Node& root, BuildConfig&
   for (const KeySpec& key : kKeys)
     if (key.required && !seen.count(key.name))
       throw Error(path + ":1:1: missing key '" + key.name + "' (see docs/config.md)");
+  check_int8_keys(reader, root, config);
 }
 
 }  // namespace

@@ -54,13 +54,27 @@ struct LayerPrecision {
   SourceLocation where;
 };
 
+// `calibration:` how `precision: int8` finds its activation scales (docs/quantization.md).
+struct CalibrationConfig {
+  // Graph input name ("" for a model's single input) -> a .npy file or a folder of them, each one batch.
+  std::map<std::string, std::string> data;
+  std::string method = "entropy";  // minmax | entropy | percentile
+  double percentile = 99.99;       // for method percentile, in (0, 100]
+  std::string cache;               // calibration cache: read when it exists, written after calibrating ("" none)
+  int max_batches = 0;             // 0: every batch the data holds
+  SourceLocation where;
+};
+
 struct BuildConfig {
   std::string path;  // the file it came from ("" when built in code)
   std::string device = "cpu";
   std::vector<PluginEntry> plugins;
   std::vector<std::string> precisions = {"fp32"};
-  std::string precision = "fp32";  // the float type of device layers: "fp32" or "fp16"
+  std::string precision = "fp32";  // "fp32", "fp16" (device layers) or "int8" (layers with INT8 kernels; the
+                                   // others as fp16 on a device, fp32 on the CPU)
   std::vector<LayerPrecision> layer_precisions;  // per-layer overrides of `precision`, first match wins
+  CalibrationConfig calibration;                 // read with precision int8
+  std::vector<std::string> keep_fp32;            // `keep_fp32:` layer name patterns that never run INT8
   std::string tuning_cache;  // `tuning: {cache: FILE}`: the timing cache kernels read and extend ("" none)
   bool time_kernels = false;  // `tuning: {kernels: fastest}`: time every kernel that accepts a node, keep the fastest
   std::vector<KernelPreference> kernels;

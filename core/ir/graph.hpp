@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ir/attribute.hpp"
+#include "ir/quantization.hpp"
 #include "ir/tensor.hpp"
 
 namespace kiln {
@@ -34,6 +35,7 @@ struct Value {
   bool is_graph_output = false;
   kiln_layout layout = KILN_LAYOUT_LINEAR;  // how its bytes are ordered (the builder picks NHWC for some 4-D values)
   kiln_device device = KILN_DEVICE_CPU;     // where its bytes live at run time (the builder's placement)
+  std::optional<Quantization> quant;        // what an int8/uint8 value's integers mean (or a float constant's grid)
 
   bool shape_known() const;
   std::string describe() const;  // "float32[1,3,?,?]"

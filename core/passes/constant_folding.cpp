@@ -4,6 +4,7 @@
 
 #include "passes/refine_shapes.hpp"
 #include "plugin/kernel_flags.hpp"
+#include "quantize/qdq_nodes.hpp"
 #include "runtime/run_node.hpp"
 
 namespace kiln {
@@ -48,6 +49,8 @@ size_t fold(Graph& graph, Node* node, const KernelEntry& kernel) {
   std::vector<Tensor> inputs;
   for (const Value* v : node->inputs) inputs.push_back(folding_input(v));
   std::vector<Tensor> outputs = run_node_once(kernel, *node, inputs);
+  // Dequantized weights keep their grid, so an INT8 kernel recovers the integers exactly (docs/quantization.md).
+  const std::optional<Quantization> grid = is_dequantize_node(*node) ? qdq_parameters(*node) : std::nullopt;
   size_t constants = 0;
   for (size_t i = 0; i < node->outputs.size(); ++i) {
     Value* out = node->outputs[i];
@@ -57,6 +60,7 @@ size_t fold(Graph& graph, Node* node, const KernelEntry& kernel) {
     out->dims = outputs[i].dims();
     out->symbols.assign(out->dims.size(), "");
     out->constant = std::move(outputs[i]);
+    if (i == 0) out->quant = grid;
     ++constants;
   }
   graph.remove_node(node);

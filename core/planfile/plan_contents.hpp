@@ -6,10 +6,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "ir/dtype.hpp"
+#include "ir/quantization.hpp"
 
 namespace kiln {
 
@@ -60,6 +62,7 @@ struct PlanValue {
   PlanView view;              // kView only
   kiln_layout layout = KILN_LAYOUT_LINEAR;  // how its bytes are ordered (NHWC: channels-last)
   kiln_device device = KILN_DEVICE_CPU;     // where it lives; kArena values: in that device's arena
+  std::optional<Quantization> quant;        // (format 3) an INT8 value's scales and zero points
 };
 
 // ir/attribute.hpp's Attribute with a PlanTensor. KILN_ATTR_GRAPH keeps only its presence: subgraphs are not

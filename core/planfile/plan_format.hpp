@@ -14,7 +14,7 @@ constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'P', 'L', 'A', 'N'};
 
 // Bumped whenever a change would make an older reader misread a plan. A reader refuses any newer version
 // (it cannot know what changed), so a kiln only loads plans its own or an older release wrote.
-constexpr uint32_t kFormatVersion = 2;  // 2: layouts, devices, kernel notes, device arena
+constexpr uint32_t kFormatVersion = 3;  // 2: layouts, devices, kernel notes, device arena; 3: quantization
 
 // The fixed header: magic, format version, reserved flags, payload length, payload checksum. Its fields are
 // checked one by one before the checksum, so a newer format or a file that is not a plan gets its own message.
@@ -55,7 +55,8 @@ std::string section_name(uint32_t tag);
 constexpr uint8_t kValueGraphInput = 1;
 constexpr uint8_t kValueGraphOutput = 2;
 constexpr uint8_t kValueHasShape = 4;
-constexpr uint8_t kValueFlagsKnown = kValueGraphInput | kValueGraphOutput | kValueHasShape;
+constexpr uint8_t kValueQuantized = 8;  // (3) quantization parameters follow the value's device
+constexpr uint8_t kValueFlagsKnown = kValueGraphInput | kValueGraphOutput | kValueHasShape | kValueQuantized;
 
 }  // namespace planfile
 }  // namespace kiln

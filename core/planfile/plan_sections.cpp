@@ -1,5 +1,7 @@
 #include "planfile/plan_sections.hpp"
 
+#include <cmath>
+
 #include "ir/dtype.hpp"
 #include "ir/tensor.hpp"
 #include "planfile/plan_format.hpp"
@@ -185,6 +187,27 @@ PlanView read_view(ByteReader& r) {
   return view;
 }
 
+// Scales finite and positive, zero points within the integer type: what the builder can produce.
+Quantization read_quantization(ByteReader& r) {
+  Quantization q;
+  q.axis = r.i32("quantization axis");
+  if (q.axis < -1) r.fail("quantization axis", std::to_string(q.axis) + " is neither -1 nor a dim");
+  q.dtype = r.i32("quantization dtype");
+  if (q.dtype != KILN_DTYPE_INT8 && q.dtype != KILN_DTYPE_UINT8)
+    r.fail("quantization dtype", std::to_string(q.dtype) + " is neither int8 nor uint8");
+  const uint32_t n = r.count("quantization scales", 8);
+  if (n == 0) r.fail("quantization scales", "none");
+  if (q.axis < 0 && n != 1) r.fail("quantization scales", std::to_string(n) + " for a per-tensor quantization");
+  q.scales = read_list<float>(n, [&](uint32_t) { return r.f32("quantization scale"); });
+  for (float s : q.scales)
+    if (!(s > 0) || !std::isfinite(s)) r.fail("quantization scale", std::to_string(s) + " is not finite and positive");
+  q.zero_points = read_list<int32_t>(n, [&](uint32_t) { return r.i32("quantization zero point"); });
+  const int32_t low = q.dtype == KILN_DTYPE_INT8 ? -128 : 0, high = q.dtype == KILN_DTYPE_INT8 ? 127 : 255;
+  for (int32_t z : q.zero_points)
+    if (z < low || z > high) r.fail("quantization zero point", std::to_string(z) + " is outside the integer type");
+  return q;
+}
+
 PlanValue read_value(ByteReader& r, uint32_t index) {
   ByteReader::Context context(r, "value " + std::to_string(index));
   PlanValue value;
@@ -216,6 +239,7 @@ PlanValue read_value(ByteReader& r, uint32_t index) {
   const uint8_t device = r.u8("device");
   if (device > KILN_DEVICE_CUDA) r.fail("device", std::to_string(device) + " is not a device (0 CPU, 1 CUDA)");
   value.device = device;
+  if (flags & kValueQuantized) value.quant = read_quantization(r);
   if (value.placement == PlanPlacement::kView) value.view = read_view(r);
   return value;
 }

@@ -102,11 +102,20 @@ void write_plugin(ByteWriter& w, const PlanPlugin& plugin) {
   w.string(plugin.library);
 }
 
+void write_quantization(ByteWriter& w, const Quantization& q) {
+  w.i32(q.axis);
+  w.i32(q.dtype);
+  w.u32(static_cast<uint32_t>(q.scales.size()));
+  for (float s : q.scales) w.f32(s);
+  for (int32_t z : q.zero_points) w.i32(z);
+}
+
 void write_value(ByteWriter& w, const PlanValue& value) {
   w.string(value.name);
   w.i32(value.dtype);
   w.u8((value.is_graph_input ? planfile::kValueGraphInput : 0) |
-       (value.is_graph_output ? planfile::kValueGraphOutput : 0) | (value.has_shape ? planfile::kValueHasShape : 0));
+       (value.is_graph_output ? planfile::kValueGraphOutput : 0) | (value.has_shape ? planfile::kValueHasShape : 0) |
+       (value.quant ? planfile::kValueQuantized : 0));
   write_int64s(w, value.dims);
   write_strings(w, value.symbols);
   w.i32(value.constant);
@@ -115,6 +124,7 @@ void write_value(ByteWriter& w, const PlanValue& value) {
   w.u64(value.bytes);
   w.u8(static_cast<uint8_t>(value.layout));
   w.u8(static_cast<uint8_t>(value.device));
+  if (value.quant) write_quantization(w, *value.quant);
   if (value.placement == PlanPlacement::kView) {
     w.i32(value.view.view_of);
     w.u64(value.view.byte_offset);

@@ -3,7 +3,10 @@
 #include "plugin/build_hooks.hpp"
 #include "plugin/tuning_cache.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cstddef>
+#include <cstring>
 #include <cstdio>
 
 namespace kiln {
@@ -38,10 +41,19 @@ const Attribute* find_attr(const kiln_node* node, const char* name, kiln_attr_ki
   return *status == KILN_OK ? a : nullptr;
 }
 
+// Copies `info` into a plugin's struct, which may be an older, shorter one: only the fields its struct_size
+// covers are written (a plugin built against 1.0 headers has no room for the 1.3 quantization fields).
+kiln_status copy_value_info(const kiln_value_info& info, kiln_value_info* out) {
+  if (!out || out->struct_size < offsetof(kiln_value_info, name) + sizeof out->name) return KILN_ERROR_INVALID_ARGUMENT;
+  const uint32_t size = std::min<uint32_t>(out->struct_size, sizeof info);
+  std::memcpy(out, &info, size);
+  out->struct_size = size;
+  return KILN_OK;
+}
+
 kiln_status node_value(const std::vector<Value*>& values, int32_t index, kiln_value_info* out) {
   if (!out || index < 0 || static_cast<size_t>(index) >= values.size()) return KILN_ERROR_NOT_FOUND;
-  *out = describe_value(values[static_cast<size_t>(index)]);
-  return KILN_OK;
+  return copy_value_info(describe_value(values[static_cast<size_t>(index)]), out);
 }
 
 const kiln_host_api kHostApi = {
@@ -121,8 +133,7 @@ const kiln_host_api kHostApi = {
     },
     [](const kiln_infer_ctx* ctx, int32_t index, kiln_value_info* out) {
       if (!ctx || !out || index < 0 || static_cast<size_t>(index) >= ctx->inputs.size()) return KILN_ERROR_NOT_FOUND;
-      *out = ctx->inputs[static_cast<size_t>(index)];
-      return KILN_OK;
+      return copy_value_info(ctx->inputs[static_cast<size_t>(index)], out);
     },
     [](kiln_infer_ctx* ctx, int32_t index, kiln_dtype dtype, int32_t rank, const int64_t* dims) {
       if (!ctx || index < 0 || static_cast<size_t>(index) >= ctx->outputs.size())
@@ -178,6 +189,15 @@ kiln_value_info describe_value(const Value* value) {
   info.dims = value->dims.data();
   info.data = value->constant ? value->constant->data() : nullptr;
   info.name = value->name.c_str();
+  if (value->quant) {  // pointers into the value, which outlives every call that reads them
+    info.quant_axis = value->quant->axis;
+    info.quant_count = static_cast<int64_t>(value->quant->scales.size());
+    info.quant_scales = value->quant->scales.data();
+    info.quant_zero_points = value->quant->zero_points.data();
+    info.quant_dtype = value->quant->dtype;
+  } else {
+    info.quant_axis = -1;
+  }
   return info;
 }
 

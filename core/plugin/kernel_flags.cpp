@@ -9,6 +9,8 @@ constexpr uint32_t kFlagsOfAbi1_1 =
 
 constexpr uint32_t kFlagsOfAbi1_2 = KILN_KERNEL_PRECISION_SENSITIVE;
 
+constexpr uint32_t kFlagsOfAbi1_3 = KILN_KERNEL_QUANTIZED | KILN_KERNEL_QUANT_PASSTHROUGH;
+
 uint32_t abi_of(const KernelEntry& kernel) {
   return kernel.library ? kernel.library->abi_version() : KILN_ABI_VERSION;  // the core's own kernels: current
 }
@@ -17,6 +19,7 @@ uint32_t abi_of(const KernelEntry& kernel) {
 
 bool has_kernel_flag(const KernelEntry& kernel, uint32_t flag) {
   if (!(kernel.desc->flags & flag)) return false;
+  if (flag & kFlagsOfAbi1_3) return abi_of(kernel) >= KILN_MAKE_ABI_VERSION(1, 3);
   if (flag & kFlagsOfAbi1_2) return abi_of(kernel) >= KILN_MAKE_ABI_VERSION(1, 2);
   if (flag & kFlagsOfAbi1_1) return abi_of(kernel) >= KILN_MAKE_ABI_VERSION(1, 1);
   return true;

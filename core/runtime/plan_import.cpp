@@ -98,6 +98,7 @@ class Importer {
       v->is_graph_output = pv.is_graph_output;
       v->layout = pv.layout;
       v->device = pv.device;
+      v->quant = pv.quant;
       if (v->is_graph_input) g.inputs().push_back(v);
       if (v->is_graph_output) g.outputs().push_back(v);
       values_.push_back(v);

@@ -317,9 +317,10 @@ TEST(BuildConfig, ShippedCudaConfigsLoad) {
 
 TEST(BuildConfigErrors, DeviceKeysAreChecked) {
   EXPECT_EQ(error_of("plugins: [p]\nprecision: fp8\n"),
-            "cfg/model.yaml:2:12: unknown precision 'fp8' for 'precision' (expected fp32 or fp16) — did you mean 'fp16'?");
-  EXPECT_EQ(error_of("plugins: [p]\nprecision: int8\n"),
-            "cfg/model.yaml:2:12: unknown precision 'int8' for 'precision' (expected fp32 or fp16)");
+            "cfg/model.yaml:2:12: unknown precision 'fp8' for 'precision' (expected fp32, fp16 or int8) — did you mean 'fp16'?");
+  EXPECT_EQ(error_of("plugins: [p]\nprecision: int4\n"),
+            "cfg/model.yaml:2:12: unknown precision 'int4' for 'precision' (expected fp32, fp16 or int8) — did you "
+            "mean 'int8'?");
   EXPECT_EQ(error_of("plugins: [p]\nprecision: [fp16]\n"),
             "cfg/model.yaml:2:12: 'precision' must be a single value, not a list");
   EXPECT_EQ(error_of("plugins: [p]\nlayer_precisions: {conv1: fp61}\n"),
@@ -405,6 +406,46 @@ TEST(ValidateKernelPreferences, SaysWhenNothingIsLoaded) {
               "cfg/model.yaml:3:9: no loaded kernel matches 'kiln.cpu_ref.*' (listed for '*'); no plugin offers "
               "any kernel");
   }
+}
+
+// --- INT8: calibration and keep_fp32
+
+TEST(BuildConfig, ReadsCalibration) {
+  const BuildConfig config = parse_build_config(
+      "plugins: [a]\nprecision: int8\ncalibration:\n  data: calib/\n  method: percentile\n  percentile: 99.9\n"
+      "  cache: model.calib\n  max_batches: 4\nkeep_fp32: [\"fc*\", conv1]\n",
+      kFile);
+  EXPECT_EQ(config.precision, "int8");
+  EXPECT_EQ(config.calibration.data.at(""), "cfg/calib/");
+  EXPECT_EQ(config.calibration.method, "percentile");
+  EXPECT_DOUBLE_EQ(config.calibration.percentile, 99.9);
+  EXPECT_EQ(config.calibration.cache, "cfg/model.calib");
+  EXPECT_EQ(config.calibration.max_batches, 4);
+  EXPECT_EQ(config.keep_fp32, (std::vector<std::string>{"fc*", "conv1"}));
+  const BuildConfig per_input = parse_build_config(
+      "plugins: [a]\nprecision: int8\ncalibration: {data: {image: a/, mask: b.npy}}\n", kFile);
+  EXPECT_EQ(per_input.calibration.data.at("image"), "cfg/a/");
+  EXPECT_EQ(per_input.calibration.data.at("mask"), "cfg/b.npy");
+  EXPECT_EQ(per_input.calibration.method, "entropy");
+}
+
+TEST(BuildConfigErrors, CalibrationMistakesNameTheLine) {
+  EXPECT_EQ(error_of("plugins: [a]\nprecision: int8\n"),
+            "cfg/model.yaml:2:12: precision int8 needs a 'calibration' section with the data to calibrate on or a "
+            "calibration cache, e.g. calibration: {data: calibration/, cache: model.calib}");
+  EXPECT_EQ(error_of("plugins: [a]\ncalibration: {data: x}\n"),
+            "cfg/model.yaml:2:14: 'calibration' is read only with precision: int8 (precision is fp32)");
+  EXPECT_EQ(error_of("plugins: [a]\nprecision: int8\ncalibration: {data: x, method: entropie}\n"),
+            "cfg/model.yaml:3:32: unknown calibration method 'entropie' (expected minmax, entropy or percentile) — "
+            "did you mean 'entropy'?");
+  EXPECT_EQ(error_of("plugins: [a]\nprecision: int8\ncalibration: {data: x, percentile: 101}\n"),
+            "cfg/model.yaml:3:36: 'calibration.percentile' must be in (0, 100], not 101");
+  EXPECT_EQ(error_of("plugins: [a]\nprecision: int8\ncalibration: {method: minmax}\n"),
+            "cfg/model.yaml:3:14: 'calibration' needs 'data' (a .npy file or folder of them), a 'cache' file, or both");
+  EXPECT_EQ(error_of("plugins: [a]\nprecision: int8\ncalibration: {data: x, batches: 3}\n"),
+            "cfg/model.yaml:3:24: unknown key 'batches' in 'calibration'");
+  EXPECT_EQ(error_of("plugins: [a]\nkeep_fp32: [fc]\n"),
+            "cfg/model.yaml:2:12: 'keep_fp32' is read only with precision: int8 (precision is fp32)");
 }
 
 // --- Typo help

@@ -34,6 +34,7 @@ void print_summary(const BuildReport& r) {
   if (r.device_arena_bytes || r.copies)
     std::printf("          device: arena %s, %zu FP16 layer(s), %zu value(s) channels-last, %zu host/device copies\n",
                 format_mib(r.device_arena_bytes).c_str(), r.fp16_layers, r.nhwc_values, r.copies);
+  if (r.int8_layers) std::printf("          int8: %zu layer(s) read quantized values\n", r.int8_layers);
   std::printf("          built in %.1f ms (config, plugins, import, passes, kernels, plan, file)\n", r.build_ms);
 }
 

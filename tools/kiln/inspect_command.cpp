@@ -83,6 +83,11 @@ bool writes_in_place(const PlanContents& plan, const PlanNode& node) {
 }
 
 std::string precision_of(const PlanContents& plan, const PlanNode& node) {
+  // A layer that reads or writes quantized activations computes in INT8, whatever type its output is.
+  if (node.op.op_type != "QuantizeLinear" && node.op.op_type != "DequantizeLinear")
+    for (const std::vector<int32_t>* list : {&node.op.inputs, &node.op.outputs})
+      for (int32_t v : *list)
+        if (v >= 0 && plan.values[static_cast<size_t>(v)].quant && plan.values[static_cast<size_t>(v)].constant < 0) return "int8";
   for (int32_t v : node.op.outputs) {
     if (v < 0) continue;
     switch (plan.values[static_cast<size_t>(v)].dtype) {
@@ -126,7 +131,8 @@ std::string origin_of(const PlanContents& plan, const PlanNode& node) {
 std::string describe_plan_value(const PlanContents& plan, int32_t index) {
   if (index < 0) return "-";
   const PlanValue& v = plan.values[static_cast<size_t>(index)];
-  return v.name + " " + dtype_name(v.dtype) + (v.has_shape ? format_dims(v.dims) : "[?]");
+  return v.name + " " + dtype_name(v.dtype) + (v.has_shape ? format_dims(v.dims) : "[?]") +
+         (v.quant ? " {" + v.quant->describe() + "}" : "");
 }
 
 std::string inspect_text(const PlanContents& plan, const std::string& path) {

@@ -19,6 +19,9 @@
  *   1.2  devices: kiln_device_api (memory, streams, events, copies, graph capture), offered by a pack through
  *        kiln_plugin_desc.device_api; kernel flag KILN_KERNEL_PRECISION_SENSITIVE; io flag KILN_IO_PREFERS_NHWC;
  *        host API tuning_get / tuning_put (the timing cache) and node_note (what a kernel decided, for inspect).
+ *   1.3  quantization: kiln_value_info.quant_* (scales and zero points of int8/uint8 values and of float
+ *        constants on an integer grid), so INT8 kernels read the scales of what they consume and produce;
+ *        kernel flags KILN_KERNEL_QUANTIZED and KILN_KERNEL_QUANT_PASSTHROUGH.
  */
 #ifndef KILN_PLUGIN_H
 #define KILN_PLUGIN_H
@@ -31,7 +34,7 @@ extern "C" {
 #endif
 
 #define KILN_ABI_VERSION_MAJOR 1
-#define KILN_ABI_VERSION_MINOR 2
+#define KILN_ABI_VERSION_MINOR 3
 #define KILN_MAKE_ABI_VERSION(major, minor) ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define KILN_ABI_VERSION KILN_MAKE_ABI_VERSION(KILN_ABI_VERSION_MAJOR, KILN_ABI_VERSION_MINOR)
 #define KILN_ABI_MAJOR(version) ((uint32_t)(version) >> 16)
@@ -140,6 +143,17 @@ typedef struct kiln_value_info {
   const int64_t* dims;
   const void* data;
   const char* name; /* the ONNX value name, for messages */
+  /* (1.3) Quantization: an int8/uint8 value whose integers q stand for the reals (q - zero_point) * scale
+   * (docs/quantization.md). quant_count is 0 for a value that is not quantized, 1 for one scale and zero point
+   * for the whole tensor (quant_axis -1), or the size of dim quant_axis for one per slice along it (per-channel
+   * weights). A float constant may carry them too: its values are then exactly (q - zero_point) * scale for
+   * integers q in the zero point's type (a DequantizeLinear of quantized weights, folded), so a kernel can
+   * recover q without re-deriving scales. Zero points are int8 or uint8 values widened to int32. */
+  int32_t quant_axis;
+  int64_t quant_count;
+  const float* quant_scales;
+  const int32_t* quant_zero_points;
+  kiln_dtype quant_dtype; /* the integer type q has: KILN_DTYPE_INT8 or KILN_DTYPE_UINT8 */
 } kiln_value_info;
 
 /* The host API: what the core offers a plugin. Handed to the entry point; valid until the library is closed.
@@ -256,6 +270,12 @@ typedef struct kiln_pattern_step {
 #define KILN_KERNEL_PRECISION_SENSITIVE 128u /* (1.2) loses accuracy in reduced precision (softmax, normalization
                                          reductions): with `precision: fp16` the builder keeps its float values
                                          fp32 unless the config's layer_precisions names the node */
+#define KILN_KERNEL_QUANTIZED 256u    /* (1.3) an INT8 kernel: reads the quantization parameters of the int8/uint8
+                                         values it consumes and produces (kiln_value_info.quant_*). Only kernels
+                                         with this flag or QUANT_PASSTHROUGH are given quantized activations */
+#define KILN_KERNEL_QUANT_PASSTHROUGH 512u /* (1.3) computes on integers exactly what it computes on the reals they
+                                         stand for when its quantized inputs and outputs share one scale and zero
+                                         point (data movement, max pooling): the builder gives them the same */
 
 /* A kernel: one implementation of one op (or one fused pattern) on one device.
  * Hooks marked (optional) may be NULL. Every hook reports failure by status + set_error and never throws. */
@@ -383,6 +403,10 @@ KILN_ABI_FROZEN_OFFSET(kiln_host_api, node_note, 200);
 KILN_ABI_FROZEN_OFFSET(kiln_plugin_desc, device_api, 48);
 KILN_ABI_FROZEN_OFFSET(kiln_device_api, malloc, 24);
 KILN_ABI_FROZEN_OFFSET(kiln_device_api, graph_destroy, 152);
+/* v1.3 */
+KILN_ABI_FROZEN_OFFSET(kiln_value_info, quant_axis, 40);
+KILN_ABI_FROZEN_OFFSET(kiln_value_info, quant_zero_points, 64);
+KILN_ABI_FROZEN_OFFSET(kiln_value_info, quant_dtype, 72);
 #endif
 
 #ifdef __cplusplus

@@ -134,6 +134,27 @@ inline int64_t product(const std::vector<int64_t>& dims) {
 }
 
 // What is known of a value: dtype, shape (dims -1 when unknown), and host data when known.
+// (ABI 1.3) How a value's integers q map to reals: (q - zero_points[k]) * scales[k], k along `axis` (-1: one
+// pair for the whole tensor). Empty scales: not quantized.
+struct Quantization {
+  int axis = -1;
+  std::vector<float> scales;
+  std::vector<int32_t> zero_points;
+  kiln_dtype dtype = KILN_DTYPE_UNDEFINED;  // q's type: KILN_DTYPE_INT8 or KILN_DTYPE_UINT8
+
+  bool present() const { return !scales.empty(); }
+  bool per_tensor() const { return scales.size() == 1; }
+  // Symmetric: every zero point 0 (what the tensor-core INT8 paths need).
+  bool symmetric() const {
+    for (int32_t z : zero_points)
+      if (z != 0) return false;
+    return true;
+  }
+  // The scale and zero point of slice k (any k when per tensor).
+  float scale(int64_t k) const { return scales[per_tensor() ? 0 : static_cast<size_t>(k)]; }
+  int32_t zero_point(int64_t k) const { return zero_points[per_tensor() ? 0 : static_cast<size_t>(k)]; }
+};
+
 struct ValueInfo {
   kiln_dtype dtype = KILN_DTYPE_UNDEFINED;
   kiln_layout layout = KILN_LAYOUT_LINEAR;
@@ -141,6 +162,7 @@ struct ValueInfo {
   std::vector<int64_t> dims;
   const void* data = nullptr;
   std::string name;
+  Quantization quant;  // (ABI 1.3) empty for a value that is not quantized, and from an older core
 
   bool present() const { return dtype != KILN_DTYPE_UNDEFINED; }
   int rank() const { return static_cast<int>(dims.size()); }
@@ -173,6 +195,12 @@ struct ValueInfo {
     if (v.rank > 0) info.dims.assign(v.dims, v.dims + v.rank);
     info.data = v.data;
     info.name = v.name ? v.name : "";
+    if (v.struct_size > offsetof(kiln_value_info, quant_dtype) && v.quant_count > 0) {
+      info.quant.axis = v.quant_axis;
+      info.quant.scales.assign(v.quant_scales, v.quant_scales + v.quant_count);
+      info.quant.zero_points.assign(v.quant_zero_points, v.quant_zero_points + v.quant_count);
+      info.quant.dtype = v.quant_dtype;
+    }
     return info;
   }
 };
