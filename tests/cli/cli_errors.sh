@@ -38,6 +38,13 @@ open(f"{w}/truncated.onnx", "wb").write(data[: len(data) // 2])
 open(f"{w}/text.onnx", "w").write("this is not a model\n")
 np.save(f"{w}/x23.npy", np.random.default_rng(1).standard_normal((2, 3)).astype(np.float32))
 np.save(f"{w}/x24.npy", np.random.default_rng(1).standard_normal((2, 4)).astype(np.float32))
+nan = np.random.default_rng(2).standard_normal((2, 3)).astype(np.float32)
+nan[1, 2] = np.nan
+os.makedirs(f"{w}/calib_nan", exist_ok=True)
+np.save(f"{w}/calib_nan/b0.npy", nan)
+os.makedirs(f"{w}/calib_empty", exist_ok=True)
+two = helper.make_tensor_value_info("z", TensorProto.FLOAT, [2, 3])
+onnx.save(model([helper.make_node("Add", ["x", "z"], ["y"], name="add")], [x, two], [y]), f"{w}/two_inputs.onnx")
 PY
 
 cfg="$src/configs/cpu.yaml"
@@ -48,6 +55,16 @@ printf 'plugins: [kiln_cpu_reference]\nkernels:\n  Conv: [kiln.cpu_ref.Cnv]\n' >
 printf 'plugins:\n  - %s\n' "$src/CMakeLists.txt" >"$work/not_a_plugin.yaml"
 printf 'plugins:\n  - %s\n' "$plugins/libkiln_test_wrong_abi.so" >"$work/wrong_abi.yaml"
 printf 'plugins:\n  - %s\n' "$plugins/libkiln_test_throwing.so" >"$work/throwing.yaml"
+int8() { printf 'plugins: [kiln_cpu_reference]\nprecision: int8\ncalibration: {%s}\n' "$2" >"$work/$1.yaml"; }
+int8 calib_missing "data: no_such_folder"
+int8 calib_empty "data: calib_empty"
+int8 calib_shape "data: x24.npy"
+int8 calib_nan "data: calib_nan"
+int8 calib_two "data: x23.npy"
+printf '# kiln calibration cache v1 method=minmax\ny: 0.5\n' >"$work/minmax.calib"
+int8 calib_method "cache: minmax.calib, method: entropy"
+printf '# kiln calibration cache v1 method=entropy\ny 0.5\n' >"$work/broken.calib"
+int8 calib_broken "cache: broken.calib"
 
 expect_error "truncated model"       "truncated.onnx.*(not a valid ONNX|parse)" "$kiln" run "$work/truncated.onnx" --config "$cfg"
 expect_error "not an ONNX file"      "text.onnx.*(not a valid ONNX|parse)"      "$kiln" run "$work/text.onnx" --config "$cfg"
@@ -66,5 +83,12 @@ expect_error "not a plugin"          "CMakeLists.txt.*cannot load plugin library
 expect_error "plugin of another ABI" "ABI 2.0.*ABI 1\.[0-9]+"                   "$kiln" run "$work/relu.onnx" --config "$work/wrong_abi.yaml"
 expect_error "plugin that throws"     "node 'boom'.*kiln.test.thrower.*threw on purpose" "$kiln" run "$work/throws.onnx" --config "$work/throwing.yaml"
 expect_error "missing input file"    "nothing.npy"                             "$kiln" run "$work/relu.onnx" --config "$cfg" --input x="$work/nothing.npy"
+expect_error "calibration data missing" "no_such_folder: calibration data not found" "$kiln" build "$work/relu.onnx" --config "$work/calib_missing.yaml" -o "$work/x.plan"
+expect_error "calibration folder empty" "calib_empty: the calibration folder holds no .npy files" "$kiln" build "$work/relu.onnx" --config "$work/calib_empty.yaml" -o "$work/x.plan"
+expect_error "calibration batch shape" "x24.npy: calibration batch 1: .*input 'x'" "$kiln" build "$work/relu.onnx" --config "$work/calib_shape.yaml" -o "$work/x.plan"
+expect_error "calibration NaN"       "b0.npy: value 'x'.*not finite \\(nan\\)" "$kiln" build "$work/relu.onnx" --config "$work/calib_nan.yaml" -o "$work/x.plan"
+expect_error "calibration one path, two inputs" "calib_two.yaml:3:14: calibration.data is one path, but the model has 2 inputs" "$kiln" build "$work/two_inputs.onnx" --config "$work/calib_two.yaml" -o "$work/x.plan"
+expect_error "calibration cache of another method" "minmax.calib: the calibration cache was made by minmax, the config asks for entropy" "$kiln" build "$work/relu.onnx" --config "$work/calib_method.yaml" -o "$work/x.plan"
+expect_error "calibration cache malformed" "broken.calib:2:" "$kiln" build "$work/relu.onnx" --config "$work/calib_broken.yaml" -o "$work/x.plan"
 
 finish

@@ -159,13 +159,13 @@ expect_error "a text file named .plan (run)" "text.plan: not a kiln plan" "$kiln
 expect_error "a text file named .plan (inspect)" "text.plan: not a kiln plan" "$kiln" inspect "$work/text.plan"
 expect_error "a missing plan" "nowhere.plan: cannot open" "$kiln" run "$work/nowhere.plan"
 cp "$work/tiny.plan" "$work/newer.plan"
-printf '\x03\x00\x00\x00' | dd of="$work/newer.plan" bs=1 seek=8 conv=notrunc status=none  # u32 format version
-expect_error "newer format version (run)" "newer.plan: plan format 3 is newer than this kiln reads \(2\)" \
+printf '\x04\x00\x00\x00' | dd of="$work/newer.plan" bs=1 seek=8 conv=notrunc status=none  # u32 format version
+expect_error "newer format version (run)" "newer.plan: plan format 4 is newer than this kiln reads \(3\)" \
   "$kiln" run "$work/newer.plan"
-expect_error "newer format version (inspect)" "plan format 3 is newer" "$kiln" inspect "$work/newer.plan"
+expect_error "newer format version (inspect)" "plan format 4 is newer" "$kiln" inspect "$work/newer.plan"
 cp "$work/tiny.plan" "$work/older.plan"
 printf '\x01\x00\x00\x00' | dd of="$work/older.plan" bs=1 seek=8 conv=notrunc status=none
-expect_error "older format version" "older.plan: plan format 1 was written by an older kiln \(this one reads 2\); rebuild" \
+expect_error "older format version" "older.plan: plan format 1 was written by an older kiln \(this one reads 3\); rebuild" \
   "$kiln" run "$work/older.plan"
 
 # Built with a copy of the reference pack under a name of its own, which is then deleted: nothing else in the

@@ -45,6 +45,9 @@ inline KernelSpec fused_spec(const std::string& op_type, int opset_min, int requ
 // The pattern step of the closing activation (optional or not).
 inline PatternStep activation_pattern(uint32_t flags) { return PatternStep{"", Activation::alternatives(), 0, flags}; }
 
+// A plain node seen as a chain of one step, so one implementation serves a fused pattern and its lone first op.
+inline std::vector<FusedStep> lone_step(const Node& node) { return {FusedStep{node, 0, -1}}; }
+
 }  // namespace kiln::cpu_ref
 
 #endif  // KILN_CPU_REF_FUSED_HPP

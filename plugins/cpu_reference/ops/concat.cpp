@@ -13,7 +13,9 @@ struct Concat {
     s.name = "kiln.cpu_ref.Concat";
     s.op_type = "Concat";
     s.opset_min = 4;
-    s.flags = KILN_KERNEL_CONCAT;  // lets the builder have producers write into their slices of the output
+    // CONCAT lets the builder have producers write into their slices of the output; copying elements is exact
+    // on integers that share one grid (QUANT_PASSTHROUGH).
+    s.flags = KILN_KERNEL_CONCAT | KILN_KERNEL_QUANT_PASSTHROUGH;
     s.inputs = {io(AllTypes::mask | KILN_DTYPE_BIT(KILN_DTYPE_BFLOAT16), KILN_IO_VARIADIC)};
     s.outputs = s.inputs;
     s.outputs[0].flags = 0;

@@ -57,7 +57,10 @@ struct Pool {
     s.op_type = kName;
     s.inputs = {io(Types::mask)};
     s.outputs = {io(Types::mask)};
-    if (kKind == PoolKind::Max) s.outputs.push_back(io(KILN_DTYPE_BIT(KILN_DTYPE_INT64), KILN_IO_OPTIONAL));
+    if (kKind == PoolKind::Max) {
+      s.outputs.push_back(io(KILN_DTYPE_BIT(KILN_DTYPE_INT64), KILN_IO_OPTIONAL));
+      s.flags = KILN_KERNEL_QUANT_PASSTHROUGH;  // the largest integer stands for the largest real on one grid
+    }
     return s;
   }
   explicit Pool(const Node& node)

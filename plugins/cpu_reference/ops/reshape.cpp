@@ -24,6 +24,7 @@ KernelSpec view_spec(const char* op, int since, bool second_input) {
   s.inputs = {io(kAnyType)};
   if (second_input) s.inputs.push_back(io(kInt64, KILN_IO_OPTIONAL));
   s.outputs = {io(kAnyType)};
+  s.flags = KILN_KERNEL_QUANT_PASSTHROUGH;  // moves elements: exact on integers that share one grid
   return s;
 }
 

@@ -56,6 +56,7 @@ struct Slice {
     s.inputs = {io(AllTypes::mask | KILN_DTYPE_BIT(KILN_DTYPE_BFLOAT16)), io(kIndexTypes, KILN_IO_OPTIONAL),
                 io(kIndexTypes, KILN_IO_OPTIONAL), io(kIndexTypes, KILN_IO_OPTIONAL), io(kIndexTypes, KILN_IO_OPTIONAL)};
     s.outputs = {s.inputs[0]};
+    s.flags = KILN_KERNEL_QUANT_PASSTHROUGH;  // moves elements: exact on integers that share one grid
     return s;
   }
   explicit Slice(const Node& node) : opset(node.opset()) {

@@ -13,6 +13,7 @@ struct Transpose {
     s.op_type = "Transpose";
     s.inputs = {io(AllTypes::mask | KILN_DTYPE_BIT(KILN_DTYPE_BFLOAT16))};
     s.outputs = s.inputs;
+    s.flags = KILN_KERNEL_QUANT_PASSTHROUGH;  // moves elements: exact on integers that share one grid
     return s;
   }
   explicit Transpose(const Node& node) : perm(node.attr_ints("perm", {})) {}
