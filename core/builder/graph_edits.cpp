@@ -54,6 +54,7 @@ Value* add_twin_value(Graph& graph, const Value& like, DataType dtype, const std
   v->symbols = like.symbols;
   v->layout = like.layout;
   v->device = like.device;
+  if (dtype == like.dtype) v->quant = like.quant;  // a copy of the same integers means what they meant
   return v;
 }
 

@@ -13,7 +13,8 @@ namespace kiln {
 // `base`, or `base` with the first free suffix "#2", "#3"... when the graph already has a value or node so named.
 std::string unused_value_name(const Graph& graph, const std::string& base);
 
-// A value shaped like `like` (dims, symbols, layout) with dtype `dtype`, named after it with `suffix`.
+// A value shaped like `like` (dims, symbols, layout) with dtype `dtype`, named after it with `suffix`; of the same
+// dtype, it keeps `like`'s quantization parameters too (host/device copies).
 Value* add_twin_value(Graph& graph, const Value& like, DataType dtype, const std::string& suffix);
 
 // Adds `op_type` (of `domain`, at the graph's opset for that domain) reading `input` and writing `output`.

@@ -8,7 +8,7 @@
 # side-by-side benchmark (benchmarks/gpu/compare.py: ResNet-50 and GoogLeNet, batch 1 and 256, kiln with
 # configs/cuda-fp16.yaml against PyTorch FP16 channels-last, eager and CUDA graph).
 # Files under $OUT come back: remote.log (everything printed), env.txt, tests.txt, conformance.txt,
-# compare.log, performance.md, results.json, and timing.cache when the fp16 config wrote one.
+# compare.log, performance.md, results.json, int8.md (step int8: benchmarks/gpu/int8_compare.py).
 #
 # Environment: KILN_GPU_BUDGET_S (whole run, default 470 s), KILN_GPU_STEPS (default tests,conformance,bench),
 # KILN_GPU_MODELS (default resnet50,googlenet), KILN_GPU_BATCHES (default 1,256).
@@ -203,6 +203,13 @@ main() {
     done
   fi
 
+  if want_step int8; then
+    # INT8 (configs/cuda-int8.yaml) against kiln FP16 and PyTorch FP16 at batch 256, plus INT8 vs FP32 error.
+    echo; echo "== INT8: calibration, accuracy against FP32, speed against FP16 =="
+    timeout -k 5 "$(limit 300)" python3 benchmarks/gpu/int8_compare.py --kiln "$BUNDLE/bin/kiln" \
+      --lib-path "$KILN_LD_LIBRARY_PATH" --model-dir /tmp/kiln-gpu-models --out "$OUT" --budget-s "$(limit 290)" 2>&1
+    note "int8: exit $? (int8.md)"
+  fi
   if want_step streams; then
     # The same plans on 1 stream, to compare with the 4-stream rows above (configs/cuda-fp16.yaml).
     sed 's/^streams:.*$/streams: 1/' configs/cuda-fp16.yaml >/tmp/kiln-cuda-fp16-1stream.yaml

@@ -72,6 +72,51 @@ class CaseBuilder {
     for (size_t i = 0; i < values.size(); ++i) t.as<float>()[i] = values[i];
     return constant(name, std::move(t));
   }
+  // ---- quantized values (docs/quantization.md) ----
+
+  // An int8 (or uint8, per q.dtype) graph input of random integers in [lo, hi] on grid q.
+  Value* quantized_input(const std::string& name, std::vector<int64_t> dims, const Quantization& q, int lo = -127,
+                         int hi = 127) {
+    Value* v = input_tensor(name, random_integers(std::move(dims), q.dtype, lo, hi));
+    v->quant = q;
+    return v;
+  }
+  // `v` (an op's output) as integers on grid q: what the builder's INT8 passes make of the values they quantize.
+  Value* quantized(Value* v, const Quantization& q) {
+    v->dtype = q.dtype;
+    v->quant = q;
+    return v;
+  }
+  // A float weight lying on an int8 grid, one scale per output channel (dim 0), that carries those parameters:
+  // the constant a folded DequantizeLinear of quantized weights leaves.
+  Value* grid_weight(const std::string& name, std::vector<int64_t> dims, const std::vector<float>& scales) {
+    Tensor t(KILN_DTYPE_FLOAT32, dims);
+    const int64_t per_channel = dims.empty() || dims[0] == 0 ? 0 : t.numel() / dims[0];
+    std::uniform_int_distribution<int> dist(-127, 127);
+    for (int64_t i = 0; i < t.numel(); ++i)
+      t.as<float>()[i] = static_cast<float>(dist(constants_rng_)) * scales[static_cast<size_t>(i / per_channel)];
+    Value* v = constant(name, std::move(t));
+    Quantization q;
+    q.axis = 0;
+    q.scales = scales;
+    q.zero_points.assign(scales.size(), 0);
+    q.dtype = KILN_DTYPE_INT8;
+    v->quant = q;
+    return v;
+  }
+  // The scale and zero point of q as QuantizeLinear / DequantizeLinear constants (per tensor: scalars).
+  Value* scale_of(const std::string& name, const Quantization& q) {
+    Tensor t(KILN_DTYPE_FLOAT32, {});
+    t.as<float>()[0] = q.scales.at(0);
+    return constant(name, std::move(t));
+  }
+  Value* zero_point_of(const std::string& name, const Quantization& q) {
+    Tensor t(q.dtype, {});
+    if (q.dtype == KILN_DTYPE_INT8) t.as<int8_t>()[0] = static_cast<int8_t>(q.zero_points.at(0));
+    else t.as<uint8_t>()[0] = static_cast<uint8_t>(q.zero_points.at(0));
+    return constant(name, std::move(t));
+  }
+
   // A float32 scalar constant (Clip bounds, Pad's value, Pow's exponent).
   Value* scalar(const std::string& name, float x) {
     Tensor t(KILN_DTYPE_FLOAT32, {});
@@ -79,15 +124,16 @@ class CaseBuilder {
     return constant(name, std::move(t));
   }
 
-  // Appends op(inputs) (nullptr: an omitted optional input) and returns its one output. Without explicit
-  // outputs, the last node's output is the graph's output.
-  Value* op(const std::string& op_type, std::vector<Value*> inputs, Attrs attributes = {}, int opset = 13) {
+  // Appends op(inputs) (nullptr: an omitted optional input) and returns its one output, named `output` (default:
+  // after the node). Without explicit outputs, the last node's output is the graph's output.
+  Value* op(const std::string& op_type, std::vector<Value*> inputs, Attrs attributes = {}, int opset = 13,
+            const std::string& output = "") {
     auto n = std::make_unique<Node>();
     n->name = op_type + "_" + std::to_string(graph_->nodes().size());
     n->op_type = op_type;
     n->opset = opset;
     n->inputs = std::move(inputs);
-    n->outputs = {graph_->add_value(n->name + "_out")};
+    n->outputs = {graph_->add_value(output.empty() ? n->name + "_out" : output)};
     n->attributes = std::move(attributes);
     last_ = graph_->add_node(std::move(n))->outputs[0];
     return last_;
@@ -110,6 +156,16 @@ class CaseBuilder {
     Tensor t(KILN_DTYPE_INT64, std::move(dims));
     std::uniform_int_distribution<int64_t> dist(lo, hi);
     for (int64_t i = 0; i < t.numel(); ++i) t.as<int64_t>()[i] = dist(inputs_rng_);
+    return t;
+  }
+  // Random integers in [lo, hi] as an int8 or uint8 tensor (drawn from the inputs' stream).
+  Tensor random_integers(std::vector<int64_t> dims, DataType dtype, int lo, int hi) {
+    Tensor t(dtype, std::move(dims));
+    std::uniform_int_distribution<int> dist(lo, hi);
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      if (dtype == KILN_DTYPE_INT8) t.as<int8_t>()[i] = static_cast<int8_t>(dist(inputs_rng_));
+      else t.as<uint8_t>()[i] = static_cast<uint8_t>(dist(inputs_rng_));
+    }
     return t;
   }
   // Random float16 values in [lo, hi] (for Cast from float16).

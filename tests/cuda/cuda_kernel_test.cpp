@@ -1,8 +1,9 @@
 // The CUDA pack's kernels against the CPU reference pack. Each case is one node (or one fused chain) built by
 // hand with random, seeded inputs; the GPU engine (device cuda, CUDA kernels preferred) must run it on a
 // kiln.cuda kernel and match the oracle (the same graph on the reference kernels, in float32, unfused), in
-// fp32 and in fp16 (where the builder also stores 4-D values NHWC for the kernels that prefer it). Then a small
-// whole CNN, and concurrent runs of one engine (whose later runs replay a captured CUDA graph).
+// fp32 and in fp16 (where the builder also stores 4-D values NHWC for the kernels that prefer it). The INT8 cases
+// (int8_cases.hpp) run quantized values, in fp32 only. Then a small whole CNN, and concurrent runs of one engine
+// (whose later runs replay a captured CUDA graph).
 // Without a GPU every test is skipped, saying why.
 //
 // Run them through ctest, which starts each test in its own process: a kernel that faults (an illegal address)
@@ -17,40 +18,12 @@
 
 #include "case_builder.hpp"
 #include "gpu_test_support.hpp"
+#include "int8_cases.hpp"
+#include "kernel_case.hpp"
 #include "small_cnn.hpp"
 
 namespace kiln::cuda_test {
 namespace {
-
-// How an op's result may differ from the oracle's (see tolerance()).
-enum class Accuracy {
-  Exact,         // data movement, max/min, casts: the same values, bit for bit
-  Pointwise,     // one rounding per element
-  Accumulating,  // sums over many products: convolutions, GEMMs, pools and reductions
-};
-
-struct KernelCase {
-  KernelCase(std::string name, std::function<void(CaseBuilder&)> build, Accuracy accuracy = Accuracy::Pointwise,
-             std::string fused_kernel = "", bool fp16 = true)
-      : name(std::move(name)), build(std::move(build)), accuracy(accuracy), fused_kernel(std::move(fused_kernel)), fp16(fp16) {}
-
-  std::string name;  // "<Op>_<what the case varies>": the test's name
-  std::function<void(CaseBuilder&)> build;
-  Accuracy accuracy;
-  std::string fused_kernel;  // the CUDA kernel the whole chain must become ("": a single node)
-  bool fp16;                 // also run with precision fp16
-};
-
-// fp16 data is rounded to float16 before either side sees it, so what remains is the kernel's own rounding:
-// half an ulp of float16 (4.9e-4) per stored value, more where a sum of many terms is rounded.
-Tolerance tolerance(Accuracy accuracy, bool fp16) {
-  switch (accuracy) {
-    case Accuracy::Exact: return {0, 0};
-    case Accuracy::Pointwise: return fp16 ? Tolerance{5e-3, 0} : Tolerance{1e-4, 0};
-    case Accuracy::Accumulating: return fp16 ? Tolerance{2e-2, 5e-3} : Tolerance{1e-4, 0};
-  }
-  return {};
-}
 
 std::string shape_name(const std::vector<int64_t>& dims) {
   if (dims.empty()) return "scalar";
@@ -785,7 +758,7 @@ const std::vector<KernelCase>& all_cases() {
     std::vector<KernelCase> all;
     for (auto family : {conv_cases, fused_conv_cases, gemm_cases, matmul_cases, pool_cases, activation_cases, binary_cases,
                         cast_cases, softmax_cases, normalization_cases, reduce_cases, concat_cases, slice_cases,
-                        shape_op_cases, resize_cases, indexing_cases}) {
+                        shape_op_cases, resize_cases, indexing_cases, int8::all_cases}) {
       std::vector<KernelCase> some = family();
       all.insert(all.end(), some.begin(), some.end());
     }
@@ -832,12 +805,15 @@ std::string error_of(F f) {
 // `variants` sets of feeds (the same constants, other inputs) with the oracle's outputs for each.
 class TwoEngines {
  public:
+  // `oracle_build`: the oracle's own graph, when it differs (empty: `build`); `fused_oracle`: the oracle fuses
+  // chains too (KernelCase says why).
   TwoEngines(const std::function<void(CaseBuilder&)>& build, const std::string& name, const std::string& precision,
-             int variants)
+             int variants, const std::function<void(CaseBuilder&)>& oracle_build = nullptr, bool fused_oracle = false)
       : fp16_(precision == "fp16"), seed_(seed_of(name)), oracle_config_(oracle_config()), gpu_config_(gpu_config(precision)) {
+    oracle_config_.optimize.fusion = fused_oracle;
     CaseBuilder gpu_side(seed_, fp16_), oracle_side(seed_, fp16_);
     build(gpu_side);
-    build(oracle_side);
+    (oracle_build ? oracle_build : build)(oracle_side);
     ops_ = op_types(gpu_side.graph());
     chain_length_ = gpu_side.graph().nodes().size();
     for (int v = 0; v < variants; ++v) {
@@ -897,11 +873,12 @@ class CudaKernel : public ::testing::TestWithParam<KernelParam> {};
 TEST_P(CudaKernel, MatchesTheReferencePack) {
   KILN_REQUIRE_GPU();
   const KernelCase& c = *GetParam().kase;
-  TwoEngines engines(c.build, c.name, GetParam().precision, 2);
+  TwoEngines engines(c.build, c.name, GetParam().precision, 2, c.oracle_build, c.fused_oracle);
   const std::string problem = engines.prepare();
   ASSERT_TRUE(problem.empty()) << problem;
-  expect_cuda_kernels(engines.engine(), engines.ops(), c.fused_kernel, engines.chain_length());
-  const Tolerance tol = tolerance(c.accuracy, engines.fp16());
+  expect_cuda_kernels(engines.engine(), engines.ops(), c.fused_kernel, c.fused_steps ? c.fused_steps : engines.chain_length());
+  Tolerance tol = tolerance(c.accuracy, engines.fp16());
+  tol.absolute = c.step;
   engines.run_and_compare(0, tol, "run 1 (eager)");
   engines.run_and_compare(1, tol, "run 2 (captured)");
   engines.run_and_compare(0, tol, "run 3 (replayed)");

@@ -158,11 +158,15 @@ inline void expect_cuda_kernels(const Engine& engine, const std::set<std::string
 // ---- comparing outputs ------------------------------------------------------------------------------------------
 
 // How close the GPU's output must be to the oracle's. An element passes when |actual - expected| <=
-// per_element * max(1, |expected|); with rel_l2 > 0 the whole output must also have
-// ||actual - expected|| / ||expected|| <= rel_l2. per_element 0 means bit-for-bit equal values.
+// max(absolute, per_element * max(1, |expected|)); with rel_l2 > 0 the whole output must also have
+// ||actual - expected|| / ||expected|| <= rel_l2. per_element 0 means bit-for-bit equal values. Outputs of 8-bit
+// integers (quantized values) are compared in integer steps instead: |actual - expected| <= integer_steps.
+// `absolute` is for reals dequantized from integers that may be one step apart: one step of their grid.
 struct Tolerance {
   double per_element = 0;
   double rel_l2 = 0;
+  double integer_steps = 0;
+  double absolute = 0;
 };
 
 // Element i of a dense host tensor, widened to double. Throws for dtypes the tests do not produce.
@@ -174,11 +178,14 @@ inline double element(const Tensor& t, int64_t i) {
     case KILN_DTYPE_INT64: return static_cast<double>(t.as<int64_t>()[i]);
     case KILN_DTYPE_INT32: return t.as<int32_t>()[i];
     case KILN_DTYPE_BOOL: return t.as<uint8_t>()[i];
+    case KILN_DTYPE_INT8: return t.as<int8_t>()[i];
+    case KILN_DTYPE_UINT8: return t.as<uint8_t>()[i];
     default: throw std::runtime_error("the test cannot read " + t.describe());
   }
 }
 
 inline bool is_float(DataType d) { return d == KILN_DTYPE_FLOAT32 || d == KILN_DTYPE_FLOAT16 || d == KILN_DTYPE_FLOAT64; }
+inline bool is_quantized(DataType d) { return d == KILN_DTYPE_INT8 || d == KILN_DTYPE_UINT8; }
 
 // "[1,0,3,2]": the multi-index of flat element i.
 inline std::string index_of(const std::vector<int64_t>& dims, int64_t i) {
@@ -228,6 +235,7 @@ inline void expect_close(const std::string& name, const Tensor& actual, const Te
   std::vector<Bad> bad;
   double diff2 = 0, ref2 = 0, max_err = 0;
   int64_t nonzero = 0;
+  const bool steps = is_quantized(expected.dtype());
   for (int64_t i = 0; i < expected.numel(); ++i) {
     const double e = element(expected, i), a = element(actual, i);
     const double err = std::isnan(a) != std::isnan(e) ? INFINITY : std::isnan(a) ? 0 : std::abs(a - e);
@@ -235,7 +243,8 @@ inline void expect_close(const std::string& name, const Tensor& actual, const Te
     diff2 += err * err;
     ref2 += e * e;
     max_err = std::max(max_err, err);
-    if (err > tol.per_element * std::max(1.0, std::abs(e))) bad.push_back({i, a, e, err});
+    const double allowed = steps ? tol.integer_steps : std::max(tol.absolute, tol.per_element * std::max(1.0, std::abs(e)));
+    if (err > allowed) bad.push_back({i, a, e, err});
   }
   const double rel_l2 = ref2 > 0 ? std::sqrt(diff2 / ref2) : std::sqrt(diff2);
   const bool l2_bad = tol.rel_l2 > 0 && !(rel_l2 <= tol.rel_l2);
@@ -245,7 +254,10 @@ inline void expect_close(const std::string& name, const Tensor& actual, const Te
   std::sort(bad.begin(), bad.end(), [](const Bad& x, const Bad& y) { return x.err > y.err; });
   std::ostringstream out;
   out << "output " << name << " " << expected.describe() << ": " << bad.size() << " of " << expected.numel()
-      << " elements outside " << tol.per_element << " * max(1, |expected|); max abs error " << max_err
+      << " elements outside ";
+  if (steps) out << tol.integer_steps << " integer step(s)";
+  else out << tol.per_element << " * max(1, |expected|)" << (tol.absolute > 0 ? " or " + std::to_string(tol.absolute) : "");
+  out << "; max abs error " << max_err
       << ", relative L2 error " << rel_l2;
   if (tol.rel_l2 > 0) out << " (allowed " << tol.rel_l2 << ")";
   out << "\n";

@@ -9,9 +9,7 @@
 
 namespace kiln::cuda {
 
-namespace {
-
-const char* algo_name(cudnnConvolutionFwdAlgo_t algo) {
+const char* conv_algo_name(cudnnConvolutionFwdAlgo_t algo) {
   switch (algo) {
     case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM: return "IMPLICIT_GEMM";
     case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM: return "IMPLICIT_PRECOMP_GEMM";
@@ -24,6 +22,8 @@ const char* algo_name(cudnnConvolutionFwdAlgo_t algo) {
     default: return "unknown";
   }
 }
+
+namespace {
 
 // The algorithms a dtype may use. Float32 leaves out the FFT and non-fused Winograd transforms, whose rounding
 // can exceed the 1e-4 that float32 results keep against the reference; float16 results round far more anyway.
@@ -136,7 +136,7 @@ std::string timing_note(const ConvProblem& p, const std::vector<Timed>& timed, s
 
 std::string ConvChoice::text() const {
   return std::string(mode == ConvMode::Fused ? "fused" : "unfused") + " algo " + std::to_string(static_cast<int>(algo)) +
-         " (" + algo_name(algo) + ")";
+         " (" + conv_algo_name(algo) + ")";
 }
 
 cudnnStatus_t run_conv(const ConvProblem& p, const ConvDescriptors& d, const ConvChoice& c, const ConvBuffers& b,

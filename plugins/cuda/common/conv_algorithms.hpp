@@ -55,6 +55,9 @@ std::vector<ConvChoice> untimed_choices(const ConvDescriptors& d, size_t max_wor
 ConvChoice tune_conv(const ConvProblem& problem, const ConvDescriptors& d, const ConvBuffers& weights,
                      const std::string& label, std::string* note);
 
+// "IMPLICIT_PRECOMP_GEMM": cuDNN's name of a forward algorithm, for notes.
+const char* conv_algo_name(cudnnConvolutionFwdAlgo_t algo);
+
 // The largest workspace a timed algorithm may take.
 constexpr size_t kMaxConvWorkspace = size_t{1} << 30;
 

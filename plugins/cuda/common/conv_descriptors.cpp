@@ -4,35 +4,31 @@
 
 namespace kiln::cuda {
 
-namespace {
-
-// cuDNN's 4-D descriptors take int.
-int as_int(int64_t v, const char* what) {
+int as_cudnn_int(int64_t v, const char* what) {
   if (v < 0 || v > INT_MAX) fail_unsupported(std::string("cuDNN: ") + what + " " + std::to_string(v) + " does not fit an int");
   return static_cast<int>(v);
 }
-
-}  // namespace
 
 cudnnDataType_t cudnn_dtype(kiln_dtype dtype) {
   switch (dtype) {
     case KILN_DTYPE_FLOAT32: return CUDNN_DATA_FLOAT;
     case KILN_DTYPE_FLOAT16: return CUDNN_DATA_HALF;
-    default: fail_unsupported(std::string("cuDNN kernels here take float32 or float16, not ") + dtype_name(dtype));
+    case KILN_DTYPE_INT8: return CUDNN_DATA_INT8;  // the INT8 convolution's X and W (common/conv_int8_descriptors.hpp)
+    default: fail_unsupported(std::string("cuDNN kernels here take float32, float16 or int8, not ") + dtype_name(dtype));
   }
 }
 
 void set_image(const TensorDescriptor& desc, kiln_dtype dtype, const ImageDims& image) {
-  const int n = as_int(image.dims[0], "N"), c = as_int(image.dims[1], "C"), h = as_int(image.dims[2], "H"),
-            w = as_int(image.dims[3], "W");
+  const int n = as_cudnn_int(image.dims[0], "N"), c = as_cudnn_int(image.dims[1], "C"), h = as_cudnn_int(image.dims[2], "H"),
+            w = as_cudnn_int(image.dims[3], "W");
   if (image.is(KILN_LAYOUT_LINEAR))
     KILN_CUDNN(cudnnSetTensor4dDescriptor(desc.get(), CUDNN_TENSOR_NCHW, cudnn_dtype(dtype), n, c, h, w));
   else if (image.is(KILN_LAYOUT_NHWC))
     KILN_CUDNN(cudnnSetTensor4dDescriptor(desc.get(), CUDNN_TENSOR_NHWC, cudnn_dtype(dtype), n, c, h, w));
   else
-    KILN_CUDNN(cudnnSetTensor4dDescriptorEx(desc.get(), cudnn_dtype(dtype), n, c, h, w, as_int(image.strides[0], "stride"),
-                                            as_int(image.strides[1], "stride"), as_int(image.strides[2], "stride"),
-                                            as_int(image.strides[3], "stride")));
+    KILN_CUDNN(cudnnSetTensor4dDescriptorEx(desc.get(), cudnn_dtype(dtype), n, c, h, w, as_cudnn_int(image.strides[0], "stride"),
+                                            as_cudnn_int(image.strides[1], "stride"), as_cudnn_int(image.strides[2], "stride"),
+                                            as_cudnn_int(image.strides[3], "stride")));
 }
 
 std::string ConvProblem::text() const {
@@ -55,19 +51,19 @@ ConvDescriptors::ConvDescriptors(const ConvProblem& p) {
   set_image(x, p.dtype, p.x);
   set_image(y, p.dtype, p.y);
   set_image(z, p.dtype, p.z ? *p.z : p.y);
-  KILN_CUDNN(cudnnSetTensor4dDescriptor(bias.get(), CUDNN_TENSOR_NCHW, type, 1, as_int(p.filter[0], "K"), 1, 1));
+  KILN_CUDNN(cudnnSetTensor4dDescriptor(bias.get(), CUDNN_TENSOR_NCHW, type, 1, as_cudnn_int(p.filter[0], "K"), 1, 1));
   KILN_CUDNN(cudnnSetFilter4dDescriptor(w.get(), type, p.filter_nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW,
-                                        as_int(p.filter[0], "K"), as_int(p.filter[1], "C"), as_int(p.filter[2], "R"),
-                                        as_int(p.filter[3], "S")));
+                                        as_cudnn_int(p.filter[0], "K"), as_cudnn_int(p.filter[1], "C"), as_cudnn_int(p.filter[2], "R"),
+                                        as_cudnn_int(p.filter[3], "S")));
   const ConvWindow& win = p.window;
   // Float accumulation for both dtypes (float16 data: cuDNN's PSEUDO_HALF_CONFIG, on tensor cores). Float32 runs
   // on FMA only: the default math would allow TF32 tensor cores, whose 10-bit mantissa misses the 1e-4 that the
   // float32 results must keep against the reference.
-  KILN_CUDNN(cudnnSetConvolution2dDescriptor(conv.get(), as_int(win.pad[0], "pad"), as_int(win.pad[1], "pad"),
-                                             as_int(win.stride[0], "stride"), as_int(win.stride[1], "stride"),
-                                             as_int(win.dilation[0], "dilation"), as_int(win.dilation[1], "dilation"),
+  KILN_CUDNN(cudnnSetConvolution2dDescriptor(conv.get(), as_cudnn_int(win.pad[0], "pad"), as_cudnn_int(win.pad[1], "pad"),
+                                             as_cudnn_int(win.stride[0], "stride"), as_cudnn_int(win.stride[1], "stride"),
+                                             as_cudnn_int(win.dilation[0], "dilation"), as_cudnn_int(win.dilation[1], "dilation"),
                                              CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
-  KILN_CUDNN(cudnnSetConvolutionGroupCount(conv.get(), as_int(p.group, "group")));
+  KILN_CUDNN(cudnnSetConvolutionGroupCount(conv.get(), as_cudnn_int(p.group, "group")));
   KILN_CUDNN(cudnnSetConvolutionMathType(conv.get(), p.dtype == KILN_DTYPE_FLOAT16 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
   KILN_CUDNN(cudnnSetActivationDescriptor(activation.get(), p.relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
                                           CUDNN_NOT_PROPAGATE_NAN, 0.0));

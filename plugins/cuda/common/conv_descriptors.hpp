@@ -39,6 +39,8 @@ using ActivationDescriptor =
     CudnnDescriptor<cudnnActivationDescriptor_t, cudnnCreateActivationDescriptor, cudnnDestroyActivationDescriptor>;
 
 cudnnDataType_t cudnn_dtype(kiln_dtype dtype);
+// A dim, pad or stride as cuDNN's 4-D descriptors take it (int); fails naming `what` when it does not fit.
+int as_cudnn_int(int64_t v, const char* what);
 // Describes a 4-D image: by format when it is dense NCHW or NHWC (so cuDNN sees the layout it has kernels for),
 // else by its strides.
 void set_image(const TensorDescriptor& desc, kiln_dtype dtype, const ImageDims& image);

@@ -1,24 +1,37 @@
 #include <cuda_fp16.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <type_traits>
 
 #include "common/cuda_check.hpp"
 #include "common/elementwise_types.cuh"
 #include "common/pool_window.hpp"
+#include "common/quant_math.cuh"
 
 namespace kiln::cuda {
 
 namespace {
 
-// float16 is computed in float: elementwise::to_float / from_float (common/elementwise_types.cuh).
-using elementwise::from_float;
-using elementwise::to_float;
+// float16 is computed in float: elementwise::to_float / from_float (common/elementwise_types.cuh); int8 and
+// uint8 in float too, as integers relative to the zero point (PoolQuant), requantized when stored.
+__device__ __forceinline__ float load_tap(float v, const PoolQuant&) { return v; }
+__device__ __forceinline__ float load_tap(__half v, const PoolQuant&) { return elementwise::to_float(v); }
+__device__ __forceinline__ float load_tap(int8_t v, const PoolQuant& q) { return static_cast<float>(v) - static_cast<float>(q.x_zero); }
+__device__ __forceinline__ float load_tap(uint8_t v, const PoolQuant& q) { return static_cast<float>(v) - static_cast<float>(q.x_zero); }
+
+template <class T>
+__device__ __forceinline__ T store_result(float r, const PoolQuant& q) {
+  if constexpr (std::is_same_v<T, int8_t> || std::is_same_v<T, uint8_t>) return saturate_round<T>((r * q.x_scale) / q.y_scale, q.y_zero);
+  else return elementwise::from_float<T>(r);
+}
 
 struct PoolGeometry {
   int64_t count, n, c, out_h, out_w, in_h, in_w;
   int64_t x_strides[4], y_strides[4];
   bool channels_last;  // Y's memory order is N, H, W, C (else N, C, H, W)
   PoolWindow w;
+  PoolQuant q;
 };
 
 template <class T, PoolKind kKind>
@@ -48,7 +61,7 @@ __global__ void window_pool_kernel(const T* x, T* y, PoolGeometry g) {
         const bool inside = row_inside && iw >= 0 && iw < g.in_w;
         if (kKind == PoolKind::AverageIncludingPads ? (row_padded && iw < g.in_w + g.w.pad_end[1]) : inside) ++counted;
         if (!inside) continue;
-        const float v = to_float(plane[ih * g.x_strides[2] + iw * g.x_strides[3]]);
+        const float v = load_tap(plane[ih * g.x_strides[2] + iw * g.x_strides[3]], g.q);
         if (kKind == PoolKind::Max) {
           // The reference's rule: the first tap inside, then any greater one (a NaN first stays).
           if (first || v > acc) acc = v;
@@ -59,7 +72,7 @@ __global__ void window_pool_kernel(const T* x, T* y, PoolGeometry g) {
       }
     }
     if (kKind != PoolKind::Max) acc = counted ? acc / static_cast<float>(counted) : 0.0f;
-    y[n * g.y_strides[0] + c * g.y_strides[1] + oh * g.y_strides[2] + ow * g.y_strides[3]] = from_float<T>(acc);
+    y[n * g.y_strides[0] + c * g.y_strides[1] + oh * g.y_strides[2] + ow * g.y_strides[3]] = store_result<T>(acc, g.q);
   }
 }
 
@@ -99,7 +112,7 @@ __global__ void window_pool_nhwc_kernel(const T* x, T* y, PoolGeometry g) {
         if (!inside) continue;
         const Lanes<T, kVec> v = *reinterpret_cast<const Lanes<T, kVec>*>(image + ih * g.x_strides[2] + iw * g.x_strides[3]);
         for (int j = 0; j < kVec; ++j) {
-          const float f = to_float(v.v[j]);
+          const float f = load_tap(v.v[j], g.q);
           if (kKind != PoolKind::Max) acc[j] += f;
           else if (first || f > acc[j]) acc[j] = f;
         }
@@ -108,7 +121,7 @@ __global__ void window_pool_nhwc_kernel(const T* x, T* y, PoolGeometry g) {
     }
     Lanes<T, kVec> out;
     for (int j = 0; j < kVec; ++j)
-      out.v[j] = from_float<T>(kKind == PoolKind::Max ? acc[j] : counted ? acc[j] / static_cast<float>(counted) : 0.0f);
+      out.v[j] = store_result<T>(kKind == PoolKind::Max ? acc[j] : counted ? acc[j] / static_cast<float>(counted) : 0.0f, g.q);
     *reinterpret_cast<Lanes<T, kVec>*>(y + n * g.y_strides[0] + oh * g.y_strides[2] + ow * g.y_strides[3] + cv * kVec) = out;
   }
 }
@@ -151,8 +164,13 @@ void launch_window_pool(const PoolLaunch& l, cudaStream_t stream) {
   for (int i = 0; i < 4; ++i) g.x_strides[i] = l.x_dims.strides[i], g.y_strides[i] = l.y_dims.strides[i];
   g.channels_last = l.y_dims.strides[1] < l.y_dims.strides[3] || l.y_dims.is(KILN_LAYOUT_NHWC);
   g.w = l.window;
-  if (l.dtype == KILN_DTYPE_FLOAT16) launch_typed<__half>(l, g, stream);
-  else launch_typed<float>(l, g, stream);
+  g.q = l.quant;
+  switch (l.dtype) {
+    case KILN_DTYPE_FLOAT16: return launch_typed<__half>(l, g, stream);
+    case KILN_DTYPE_INT8: return launch_typed<int8_t>(l, g, stream);
+    case KILN_DTYPE_UINT8: return launch_typed<uint8_t>(l, g, stream);
+    default: return launch_typed<float>(l, g, stream);
+  }
 }
 
 }  // namespace kiln::cuda

@@ -18,9 +18,20 @@ struct PoolWindow {
   int64_t pad_begin[2] = {0, 0}, pad_end[2] = {0, 0};  // per spatial dim (H, W)
 };
 
+// How int8/uint8 pooling reads and writes integers (docs/quantization.md): each tap is read as q - x_zero, and a
+// result r (the max or the average of those) is written as saturate(round_half_even(r * x_scale / y_scale) +
+// y_zero): the real result requantized onto Y's grid, the product and the quotient each in float as a
+// DequantizeLinear -> pool -> QuantizeLinear chain computes them. Max commutes with that monotonic map, so an
+// integer max requantized equals the max of the reals, quantized. Float pooling ignores it.
+struct PoolQuant {
+  float x_scale = 1.0f, y_scale = 1.0f;
+  int32_t x_zero = 0, y_zero = 0;
+};
+
 struct PoolLaunch {
   PoolKind kind = PoolKind::Max;
-  kiln_dtype dtype = KILN_DTYPE_FLOAT32;  // of X and Y
+  kiln_dtype dtype = KILN_DTYPE_FLOAT32;  // of X and Y: float32, float16, int8 or uint8
+  PoolQuant quant;                        // int8/uint8 only
   const void* x = nullptr;
   ImageDims x_dims;
   void* y = nullptr;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clip_bounds.hpp"
 #include "common/elementwise_types.cuh"
 #include "common/strided.cuh"
 #include "kiln/plugin.hpp"
@@ -37,15 +38,7 @@ struct Clip {
   static std::string check(const Node& node) {
     if (std::string why = mixed_float_dtypes(node, {0}); !why.empty()) return why;
     if (std::string why = rank_too_high(node, 0); !why.empty()) return why;
-    if (node.opset() < 11) return "";
-    for (int i = 1; i < 3; ++i) {
-      if (!node.has_input(i)) continue;
-      const ValueInfo bound = node.input(i);
-      if (!bound.data) return "Clip's bound '" + bound.name + "' is not a constant (the CUDA Clip reads its bounds when created)";
-      if (bound.shape_known() && bound.numel() != 1)
-        return "Clip's bound '" + bound.name + "' holds " + std::to_string(bound.numel()) + " values, not one";
-    }
-    return "";
+    return clip_bounds_reason(node);
   }
   static void infer(const Node&, InferContext& ctx) {
     const ValueInfo x = ctx.input(0);
@@ -54,21 +47,8 @@ struct Clip {
   }
 
   explicit Clip(const Node& node) {
-    if (node.opset() < 11) {
-      // Clip-6's defaults are the float range, not infinities, as in the reference pack.
-      op.lo = node.attr_float("min", std::numeric_limits<float>::lowest());
-      op.hi = node.attr_float("max", std::numeric_limits<float>::max());
-      return;
-    }
-    op.lo = -std::numeric_limits<float>::infinity();
-    op.hi = std::numeric_limits<float>::infinity();
-    if (node.has_input(1)) op.lo = bound(node, 1);
-    if (node.has_input(2)) op.hi = bound(node, 2);
-  }
-  static float bound(const Node& node, int index) {
-    const std::vector<float> v = host_floats(node.input(index), "Clip");
-    if (v.size() != 1) fail_invalid("Clip: a bound must hold one value, got " + std::to_string(v.size()));
-    return v[0];
+    const ClipBounds b = clip_bounds(node);
+    op.lo = b.lo, op.hi = b.hi;
   }
 
   void execute(ExecContext& ctx) {

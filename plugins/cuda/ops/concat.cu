@@ -1,11 +1,13 @@
 // Concat: inputs laid end to end along one axis, each a strided copy into its slice of the output. Declared
 // KILN_KERNEL_CONCAT, so when the inputs' producers can write through strides the builder has them write
 // straight into their slices and this node does nothing at run time; when it does run, any input already in
-// place is skipped (a copy onto itself).
+// place is skipped (a copy onto itself). Int8/uint8 values move like any bytes, but only between values on one
+// integer grid: every quantized input must carry the output's quantization parameters (see check).
 #include "common/constant_inputs.hpp"
 #include "common/movement_copy.hpp"
 #include "common/movement_index.cuh"
 #include "common/movement_shape.hpp"
+#include "common/quant_params.hpp"
 
 namespace kiln::cuda {
 namespace {
@@ -50,6 +52,16 @@ __global__ void copy_rows(const uint4* src, uint4* dst, int64_t row_words, int64
 
 bool aligned16(const void* p, int64_t bytes) { return reinterpret_cast<uintptr_t>(p) % 16 == 0 && bytes % 16 == 0; }
 
+// Why input i's integers cannot be copied into the output unchanged, or "": a byte copy keeps an integer, so it
+// keeps the real it stands for only when both grids are one. Requantizing here would not do: the builder may
+// elide this node (KILN_KERNEL_CONCAT) and have the producers write into the output directly.
+std::string quantization_reason(const Node& node, int i) {
+  const ValueInfo x = node.input(i), y = node.output(0);
+  if (!is_quantized_dtype(x.dtype) || same_quantization(x.quant, y.quant)) return "";  // (a float constant's grid is moot)
+  return "input " + std::to_string(i) + " '" + x.name + "' has " + quant_text(x.quant) + ", the output " +
+         quant_text(y.quant) + ": quantized values are concatenated only on one integer grid";
+}
+
 struct Concat {
   static KernelSpec spec() {
     KernelSpec s;
@@ -57,7 +69,8 @@ struct Concat {
     s.op_type = "Concat";
     s.opset_min = 4;
     s.device = KILN_DEVICE_CUDA;
-    s.flags = KILN_KERNEL_CONCAT;
+    // QUANT_PASSTHROUGH: bytes moved are exact on integers that share one grid (check declines any other).
+    s.flags = KILN_KERNEL_CONCAT | KILN_KERNEL_QUANT_PASSTHROUGH;
     // Channels-last along C is whole rows per pixel (copy_as_rows); it also keeps an inception block's output in
     // the layout its convolutions write, instead of transposing it in the copy.
     s.inputs = {io_layouts(kMovableDtypes, kAnyLayout, KILN_IO_VARIADIC | KILN_IO_PREFERS_NHWC)};
@@ -73,6 +86,7 @@ struct Concat {
       if (node.input(i).dtype != node.input(0).dtype)
         return "input " + std::to_string(i) + " is " + dtype_name(node.input(i).dtype) + ", input 0 " +
                dtype_name(node.input(0).dtype);
+      if (const std::string q = quantization_reason(node, i); !q.empty()) return q;
     }
     return "";
   }

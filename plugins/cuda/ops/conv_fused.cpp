@@ -4,6 +4,7 @@
 //
 // ConvFused's inputs (common/fused_steps.hpp gives the convention): X, W[, B] of the Conv; scale, B, mean, var
 // of the BatchNormalization; the Add's other operand, a residual of the output's exact shape.
+#include "common/conv_checks.hpp"
 #include "common/conv_layer.hpp"
 #include "kiln/fused.hpp"
 
@@ -25,32 +26,6 @@ KernelSpec conv_spec(const std::string& op_type) {
   s.device = KILN_DEVICE_CUDA;
   s.outputs = {image_io()};
   return s;
-}
-
-// Why a Conv node's own inputs keep it off cuDNN, or "".
-std::string conv_reason(const Node& conv) {
-  const std::string why = ConvAttributes(conv).unsupported(conv.input(0), conv.input(1));
-  if (!why.empty()) return why;
-  if (conv.has_input(2) && !conv.input(2).data)
-    return "B '" + conv.input(2).name + "' is not a constant (the bias is packed once, in create)";
-  return "";
-}
-
-// Why the Add step's other operand cannot be cuDNN's residual input, or "": it must be an activation (not a
-// constant) of the convolution output's exact shape, read in the output's layout.
-std::string add_reason(const FusedStep& add, const Node& conv) {
-  if (const std::string legacy = legacy_broadcast_reason(add.node); !legacy.empty()) return legacy;
-  const ValueInfo other = add.node.input(add.other_input()), x = conv.input(0), w = conv.input(1);
-  if (other.name == add.node.input(add.chained).name) return "Add adds the convolution's output to itself";
-  if (other.data) return "the Add operand '" + other.name + "' is a constant; only a residual activation is fused";
-  if (!other.has_rank || !x.has_rank) return "the Add operand's or X's rank is unknown";
-  const std::vector<int64_t> out = ConvAttributes(conv).output_dims(x.dims, w.dims);
-  if (other.dims != out) {
-    std::string text = "[";
-    for (size_t i = 0; i < other.dims.size(); ++i) text += (i ? ", " : "") + std::to_string(other.dims[i]);
-    return "the Add operand " + text + "] does not have the convolution's output shape (no broadcasting here)";
-  }
-  return "";
 }
 
 struct Conv {

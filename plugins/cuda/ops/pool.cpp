@@ -1,16 +1,18 @@
 // MaxPool and AveragePool over 2-D windows, on our own kernel (common/pool_window.hpp) rather than
 // cudnnPoolingForward: cuDNN pads both sides of a dim alike and has no ceil_mode, and GoogLeNet's max pools use
-// ceil_mode where it changes the output size. X and Y may be NCHW or NHWC.
+// ceil_mode where it changes the output size. X and Y may be NCHW or NHWC; float32, float16, or int8/uint8 values
+// with their quantization parameters (a result requantized when Y's grid is not X's: common/pool_window.hpp).
 #include <algorithm>
 #include <string>
 #include <vector>
 
 #include "common/pool_window.hpp"
+#include "common/quant_params.hpp"
 
 namespace kiln::cuda {
 namespace {
 
-constexpr uint64_t kFloat = KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32) | KILN_DTYPE_BIT(KILN_DTYPE_FLOAT16);
+constexpr uint64_t kPoolDtypes = KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32) | KILN_DTYPE_BIT(KILN_DTYPE_FLOAT16) | kQuantizedDtypes;
 constexpr uint32_t kImageLayouts = KILN_LAYOUT_BIT(KILN_LAYOUT_LINEAR) | KILN_LAYOUT_BIT(KILN_LAYOUT_NHWC);
 
 bool same_padding(const std::string& auto_pad) { return auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER"; }
@@ -65,6 +67,30 @@ struct PoolAttributes {
   }
 };
 
+// Why an int8/uint8 pool cannot run, or "". MaxPool of plain integers (no parameters on either side) is the
+// integer max the reference computes; with parameters both sides need per-tensor ones, and an average always
+// does (its rounding happens on Y's grid).
+std::string quantized_reason(const Node& node, bool max) {
+  const ValueInfo x = node.input(0), y = node.output(0);
+  if (!is_quantized_dtype(x.dtype)) return "";
+  if (y.dtype != KILN_DTYPE_UNDEFINED && y.dtype != x.dtype)
+    return std::string("X is ") + dtype_name(x.dtype) + ", Y " + dtype_name(y.dtype);
+  if (max && !x.quant.present() && !y.quant.present()) return "";
+  if (std::string why = per_tensor_reason(x, "X"); !why.empty()) return why;
+  return per_tensor_reason(y, "Y");
+}
+
+// The integers' parameters (identity for floats, and for a MaxPool of plain integers).
+PoolQuant pool_quant(const Node& node) {
+  PoolQuant q;
+  const ValueInfo x = node.input(0), y = node.output(0);
+  if (!is_quantized_dtype(x.dtype) || (!x.quant.present() && !y.quant.present())) return q;
+  const TensorQuant in = per_tensor_quant(x, "X"), out = per_tensor_quant(y, "Y");
+  q.x_scale = in.scale, q.x_zero = in.zero_point;
+  q.y_scale = out.scale, q.y_zero = out.zero_point;
+  return q;
+}
+
 template <bool kMax>
 struct WindowPool {
   static KernelSpec spec() {
@@ -72,14 +98,18 @@ struct WindowPool {
     s.op_type = kMax ? "MaxPool" : "AveragePool";
     s.name = "kiln.cuda." + s.op_type;
     s.device = KILN_DEVICE_CUDA;
+    // Int8/uint8 pooling reads X's and Y's scales (QUANTIZED); a max is also exact on integers that share one
+    // grid (QUANT_PASSTHROUGH: the builder then gives Y X's parameters and the requantization is the identity).
+    s.flags = kMax ? KILN_KERNEL_QUANTIZED | KILN_KERNEL_QUANT_PASSTHROUGH : KILN_KERNEL_QUANTIZED;
     // Channels-last runs the vectorised path (16 bytes of neighbouring channels per thread).
-    s.inputs = {io_layouts(kFloat, kImageLayouts, KILN_IO_PREFERS_NHWC)};
-    s.outputs = {io_layouts(kFloat, kImageLayouts, KILN_IO_PREFERS_NHWC)};
+    s.inputs = {io_layouts(kPoolDtypes, kImageLayouts, KILN_IO_PREFERS_NHWC)};
+    s.outputs = {io_layouts(kPoolDtypes, kImageLayouts, KILN_IO_PREFERS_NHWC)};
     if (kMax) s.outputs.push_back(io(KILN_DTYPE_BIT(KILN_DTYPE_INT64), KILN_IO_OPTIONAL));  // Indices: declined below
     return s;
   }
   static std::string check(const Node& node) {
     if (kMax && node.num_outputs() > 1 && node.output(1).present()) return "MaxPool's Indices output is not computed here";
+    if (std::string why = quantized_reason(node, kMax); !why.empty()) return why;
     return PoolAttributes(node).unsupported(node.input(0));
   }
 
@@ -88,6 +118,8 @@ struct WindowPool {
                                : node.attr_int("count_include_pad", 0) ? PoolKind::AverageIncludingPads
                                                                         : PoolKind::AverageExcludingPads) {
     if (const std::string why = attrs.unsupported(node.input(0)); !why.empty()) fail_unsupported(attrs.label + ": " + why);
+    if (const std::string why = quantized_reason(node, kMax); !why.empty()) fail_unsupported(attrs.label + ": " + why);
+    quant = pool_quant(node);
   }
 
   void execute(ExecContext& ctx) {
@@ -95,6 +127,7 @@ struct WindowPool {
     PoolLaunch l;
     l.kind = kind;
     l.dtype = x.dtype();
+    l.quant = quant;
     l.x = x.raw(), l.x_dims = ImageDims::of(x);
     l.y = y.raw(), l.y_dims = ImageDims::of(y);
     const int64_t in[2] = {l.x_dims.dims[2], l.x_dims.dims[3]};
@@ -108,6 +141,7 @@ struct WindowPool {
 
   PoolAttributes attrs;
   PoolKind kind;
+  PoolQuant quant;
 };
 
 }  // namespace

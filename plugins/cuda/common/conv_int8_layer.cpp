@@ -1,0 +1,204 @@
+#include "common/conv_int8_layer.hpp"
+
+#include <algorithm>
+
+#include "common/conv_int8_weights.hpp"
+#include "common/movement_copy.hpp"
+
+namespace kiln::cuda {
+
+namespace {
+
+// The largest cuDNN workspace a call with unplanned shapes asks for.
+constexpr size_t kMaxUnplannedWorkspace = size_t{256} << 20;
+
+// Workspace regions start 256 bytes apart, as cuDNN's own buffers do.
+size_t aligned(size_t bytes) { return (bytes + 255) / 256 * 256; }
+
+int64_t multiple_of_4(int64_t n) { return (n + 3) / 4 * 4; }
+
+bool float_dtype(kiln_dtype dtype) { return dtype == KILN_DTYPE_FLOAT32 || dtype == KILN_DTYPE_FLOAT16; }
+
+// The grid of an int8 Y or residual; float ones need none.
+TensorQuant grid_of(const ValueInfo& v, const std::string& what, const std::string& label) {
+  if (v.dtype == KILN_DTYPE_INT8) return per_tensor_quant(v, what);
+  if (!float_dtype(v.dtype)) fail_unsupported(label + ": " + what + " is " + dtype_name(v.dtype) + "; int8, float32 or float16 run here");
+  return TensorQuant{};
+}
+
+// Dense NHWC over dims N, C, H, W.
+ImageDims nhwc(int64_t n, int64_t c, int64_t h, int64_t w) { return ImageDims::dense({n, c, h, w}, KILN_LAYOUT_NHWC); }
+
+}  // namespace
+
+ConvInt8Layer::ConvInt8Layer(const Node& node, const ConvInt8Recipe& recipe)
+    : attrs_(recipe.conv),
+      label_(node.op_type() + " '" + node.name() + "' (int8)"),
+      residual_input_(recipe.residual_input),
+      lo_(recipe.lo),
+      hi_(recipe.hi) {
+  const ValueInfo x = node.input(0);
+  if (x.dtype != KILN_DTYPE_INT8) fail_unsupported(label_ + ": X is " + dtype_name(x.dtype) + "; int8 runs here");
+  const TensorQuant x_quant = per_tensor_quant(x, "X");
+  if (x_quant.zero_point != 0)
+    fail_unsupported(label_ + ": X's zero point is " + std::to_string(x_quant.zero_point) + "; cuDNN's int8 convolution is symmetric");
+  if (attrs_.group() != 1) fail_unsupported(label_ + ": grouped INT8 convolutions are not run on cuDNN here");
+  y_quant_ = grid_of(node.output(0), "Y", label_);
+  if (residual_input_ >= 0) residual_quant_ = grid_of(node.input(residual_input_), "the Add operand", label_);
+
+  const Int8ConvWeights weights = Int8ConvWeights::read(recipe.conv, recipe.batch_norm ? &*recipe.batch_norm : nullptr);
+  filter_ = weights.dims;
+  k_padded_ = multiple_of_4(filter_[0]);
+  c_padded_ = multiple_of_4(filter_[1]);
+  has_bias_ = weights.has_bias;
+  weight_ = DeviceBuffer(weights.padded_krsc(k_padded_, c_padded_));
+  // x_scale * w_scale[m] in double, rounded once: the factor that turns channel m's integer sums into reals.
+  std::vector<float> multiplier(weights.scales.size());
+  for (size_t m = 0; m < multiplier.size(); ++m) multiplier[m] = static_cast<float>(static_cast<double>(x_quant.scale) * weights.scales[m]);
+  multiplier_ = DeviceBuffer(multiplier);
+  if (has_bias_) bias_ = DeviceBuffer(std::vector<float>(weights.bias.begin(), weights.bias.end()));
+  node.note(weights.own_parameters ? "int8 weights from W's own quantization parameters"
+                                   : "int8 weights quantized per output channel (symmetric) when created");
+  if (k_padded_ != filter_[0] || c_padded_ != filter_[1])
+    node.note("channels padded with zeros to multiples of 4 for cuDNN: C " + std::to_string(filter_[1]) + " -> " +
+              std::to_string(c_padded_) + ", K " + std::to_string(filter_[0]) + " -> " + std::to_string(k_padded_));
+  if (x.layout != KILN_LAYOUT_NHWC) node.note("X is not stored channels-last: each call copies it NHWC into the workspace first");
+  plan(node);
+}
+
+void ConvInt8Layer::plan(const Node& node) {
+  const ValueInfo x = node.input(0), y = node.output(0);
+  if (!x.shape_known() || !y.shape_known()) {
+    node.note("shapes unknown when created: the cuDNN int8 algorithm is picked per call, in cuDNN's heuristic order; nothing timed");
+    return;
+  }
+  Shapes s{ImageDims::dense(x.dims, x.layout), ImageDims::dense(y.dims, y.layout), std::nullopt};
+  const ConvInt8Problem problem = problem_for(s);
+  descriptors_ = std::make_unique<ConvInt8Descriptors>(problem);
+  std::string note;
+  choice_ = tune_conv_int8(problem, *descriptors_, weight_.get(), label_, &note);
+  node.note(note);
+  planned_ = problem;
+  planned_shapes_ = s;
+}
+
+ConvInt8Layer::Shapes ConvInt8Layer::shapes_of(const ExecContext& ctx) const {
+  Shapes s;
+  const Tensor x = ctx.input(0);
+  s.x = ImageDims::of(x);
+  if (ctx.num_outputs() > 0) s.y = ImageDims::of(ctx.output(0));
+  else s.y = ImageDims::dense(attrs_.output_dims(x.shape(), filter_), x.layout());
+  if (residual_input_ >= 0) s.z = ImageDims::of(ctx.input(residual_input_));
+  return s;
+}
+
+ConvInt8Problem ConvInt8Layer::problem_for(const Shapes& s) const {
+  if (s.z && s.z->dims != s.y.dims)
+    fail_invalid(label_ + ": the Add operand " + s.z->text() + " does not have the convolution's output shape " + s.y.text());
+  const auto& x = s.x.dims;
+  const auto& y = s.y.dims;
+  if (x[1] != filter_[1] || y[1] != filter_[0])
+    fail_invalid(label_ + ": X " + s.x.text() + " and Y " + s.y.text() + " do not fit the weights' channels");
+  ConvInt8Problem p;
+  p.x = nhwc(x[0], c_padded_, x[2], x[3]);
+  p.sums = nhwc(y[0], k_padded_, y[2], y[3]);
+  p.filter = {k_padded_, c_padded_, filter_[2], filter_[3]};
+  p.window = attrs_.window(x[2], x[3], filter_);
+  p.group = attrs_.group();
+  return p;
+}
+
+ConvInt8Layer::WorkspaceLayout ConvInt8Layer::layout_for(const Shapes& s, size_t cudnn_bytes) const {
+  const auto& x = s.x.dims;
+  const auto& y = s.y.dims;
+  WorkspaceLayout l;
+  l.x_copy = aligned(static_cast<size_t>(y[0] * y[2] * y[3] * k_padded_) * sizeof(float));  // the sums come first
+  l.cudnn = l.x_copy + (copies_x(s) ? aligned(static_cast<size_t>(x[0] * x[2] * x[3] * c_padded_)) : 0);
+  l.total = l.cudnn + cudnn_bytes;
+  return l;
+}
+
+size_t ConvInt8Layer::workspace_size(const ExecContext& ctx) const {
+  const Shapes s = shapes_of(ctx);
+  if (s.y.count() == 0) return 0;
+  if (planned_for(s)) return layout_for(s, choice_.workspace).total;
+  // Room for every algorithm run_unplanned may try, so that one cuDNN declines does not leave the next short.
+  const ConvInt8Descriptors d(problem_for(s));
+  size_t bytes = 0;
+  for (const ConvInt8Choice& c : int8_choices(d, kMaxUnplannedWorkspace, nullptr)) bytes = std::max(bytes, c.workspace);
+  return layout_for(s, bytes).total;
+}
+
+void ConvInt8Layer::copy_x(const Tensor& x, const Shapes& s, void* to, cudaStream_t stream) const {
+  const auto& d = s.x.dims;
+  const ImageDims padded = nhwc(d[0], c_padded_, d[2], d[3]);
+  // The padding channels must read as 0 (they meet zero weights, but uninitialised bytes are no way to start).
+  if (c_padded_ != d[1]) KILN_CUDA(cudaMemsetAsync(to, 0, static_cast<size_t>(padded.count()), stream));
+  movement::StridedCopy copy;
+  copy.dims.assign(d.begin(), d.end());
+  copy.src_strides.assign(s.x.strides.begin(), s.x.strides.end());
+  copy.dst_strides.assign(padded.strides.begin(), padded.strides.end());
+  movement::copy_strided(x.raw(), to, 1, copy, stream);
+}
+
+void ConvInt8Layer::execute(const ExecContext& ctx) const {
+  const Shapes s = shapes_of(ctx);
+  if (s.y.count() == 0) return;
+  const auto stream = static_cast<cudaStream_t>(ctx.stream());
+  const WorkspaceLayout l = layout_for(s, 0);
+  if (ctx.workspace_bytes() < l.cudnn)
+    fail_invalid(label_ + ": the workspace has " + std::to_string(ctx.workspace_bytes()) + " bytes, the sums and X need " +
+                 std::to_string(l.cudnn));
+  char* workspace = static_cast<char*>(ctx.workspace());
+  ConvInt8Buffers b;
+  b.x = ctx.input(0).raw();
+  b.w = weight_.get();
+  b.sums = reinterpret_cast<float*>(workspace);
+  b.workspace = workspace + l.cudnn;
+  b.workspace_bytes = ctx.workspace_bytes() - l.cudnn;
+  if (copies_x(s)) {
+    copy_x(ctx.input(0), s, workspace + l.x_copy, stream);
+    b.x = workspace + l.x_copy;
+  }
+  if (!planned_for(s)) {
+    run_unplanned(problem_for(s), b, stream);
+  } else {
+    if (b.workspace_bytes < choice_.workspace)
+      fail_invalid(label_ + ": the workspace leaves cuDNN " + std::to_string(b.workspace_bytes) + " bytes, " + choice_.text() +
+                   " needs " + std::to_string(choice_.workspace));
+    const cudnnStatus_t status = run_conv_int8(*descriptors_, choice_, b, stream);
+    if (status != CUDNN_STATUS_SUCCESS)
+      fail(KILN_ERROR_INTERNAL, label_ + ": cuDNN int8 " + choice_.text() + ": " + cudnnGetErrorString(status));
+  }
+  run_epilogue(ctx, s, b.sums, stream);
+}
+
+void ConvInt8Layer::run_unplanned(const ConvInt8Problem& problem, const ConvInt8Buffers& b, cudaStream_t stream) const {
+  const ConvInt8Descriptors d(problem);
+  cudnnStatus_t status = CUDNN_STATUS_NOT_SUPPORTED;
+  // A declined call enqueues nothing, so trying the next algorithm is safe (also while a CUDA graph is captured).
+  for (const ConvInt8Choice& c : int8_choices(d, b.workspace_bytes, stream)) {
+    status = run_conv_int8(d, c, b, stream);
+    if (status == CUDNN_STATUS_SUCCESS) return;
+  }
+  fail_unsupported(label_ + ": cuDNN runs no int8 algorithm tried for " + problem.text() + " (last: " +
+                   cudnnGetErrorString(status) + ")");
+}
+
+void ConvInt8Layer::run_epilogue(const ExecContext& ctx, const Shapes& s, const float* sums, cudaStream_t stream) const {
+  ConvInt8Epilogue e;
+  e.sums = sums;
+  e.sums_channels = k_padded_;
+  e.multiplier = multiplier_.as<const float>();
+  e.bias = has_bias_ ? bias_.as<const float>() : nullptr;
+  if (residual_input_ >= 0) {
+    const Tensor z = ctx.input(residual_input_);
+    e.residual = EpilogueTensor{z.dtype(), z.raw(), *s.z, residual_quant_.scale, residual_quant_.zero_point};
+  }
+  e.lo = lo_, e.hi = hi_;
+  const Tensor y = ctx.output(0);
+  e.y = EpilogueTensor{y.dtype(), y.raw(), s.y, y_quant_.scale, y_quant_.zero_point};
+  launch_conv_int8_epilogue(e, stream);
+}
+
+}  // namespace kiln::cuda

@@ -1,0 +1,87 @@
+// The body of the INT8 convolution kernels (ops/conv_fused_int8.cpp): one 2-D convolution of int8 X by int8
+// weights on cuDNN (common/conv_int8_algorithms.hpp), then one epilogue kernel (common/conv_int8_epilogue.hpp)
+// that rescales the exact sums to reals, adds the bias and the residual, applies Relu/Clip and writes int8 (or
+// float) Y.
+//
+// Create quantizes the weights (common/conv_int8_weights.hpp), uploads them with the per-channel multipliers and
+// the bias, and, when every dim is known, times cuDNN's algorithms. cuDNN's int8 convolution wants channels in
+// multiples of 4 and X channels-last: channels are padded with zeros (the weights once, X per call, in the
+// workspace, together with any layout change). Execute, on the context's stream: that copy of X when needed, the
+// convolution into the workspace's float sums, the epilogue into Y.
+//
+// Simple and correct first: the float round trip of the sums costs a pass over memory that a fused IMMA kernel
+// (int8 tensor cores with the requantization in its own epilogue) would not; that is the path to speed.
+#ifndef KILN_CUDA_CONV_INT8_LAYER_HPP
+#define KILN_CUDA_CONV_INT8_LAYER_HPP
+
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/conv_int8_algorithms.hpp"
+#include "common/conv_int8_epilogue.hpp"
+#include "common/device_buffer.hpp"
+#include "common/quant_params.hpp"
+
+namespace kiln::cuda {
+
+// What the INT8 kernel computes around the Conv itself.
+struct ConvInt8Recipe {
+  Node conv;                       // the Conv: the node itself, or a fused node's first step
+  std::optional<Node> batch_norm;  // folded into the weights before they are quantized
+  int residual_input = -1;         // the kernel node's input position of the Add operand; -1 without an Add
+  float lo = -std::numeric_limits<float>::infinity();  // the activation as a clamp: Relu [0, inf), Clip [min, max]
+  float hi = std::numeric_limits<float>::infinity();
+};
+
+class ConvInt8Layer {
+ public:
+  ConvInt8Layer(const Node& node, const ConvInt8Recipe& recipe);
+
+  size_t workspace_size(const ExecContext& ctx) const;
+  void execute(const ExecContext& ctx) const;
+
+ private:
+  struct Shapes {
+    ImageDims x, y;
+    std::optional<ImageDims> z;
+  };
+  // The workspace: the float sums first, then the channels-last, channel-padded copy of X when X needs one,
+  // then cuDNN's scratch. Byte offsets.
+  struct WorkspaceLayout {
+    size_t x_copy = 0, cudnn = 0, total = 0;
+  };
+
+  Shapes shapes_of(const ExecContext& ctx) const;
+  ConvInt8Problem problem_for(const Shapes& s) const;
+  bool planned_for(const Shapes& s) const { return planned_ && planned_shapes_.x == s.x && planned_shapes_.y == s.y; }
+  // Whether X must be copied before cuDNN reads it: stored other than dense NHWC, or channels padded.
+  bool copies_x(const Shapes& s) const { return !s.x.is(KILN_LAYOUT_NHWC) || c_padded_ != s.x.dims[1]; }
+  WorkspaceLayout layout_for(const Shapes& s, size_t cudnn_bytes) const;
+  void plan(const Node& node);
+  void copy_x(const Tensor& x, const Shapes& s, void* to, cudaStream_t stream) const;
+  // Shapes other than the planned ones: descriptors made for the call, cuDNN's heuristic order tried.
+  void run_unplanned(const ConvInt8Problem& problem, const ConvInt8Buffers& b, cudaStream_t stream) const;
+  void run_epilogue(const ExecContext& ctx, const Shapes& s, const float* sums, cudaStream_t stream) const;
+
+  ConvAttributes attrs_;
+  std::string label_;
+  int residual_input_;
+  float lo_, hi_;
+  std::vector<int64_t> filter_;      // W's dims [K, C/group, R, S]
+  int64_t k_padded_ = 0, c_padded_ = 0;  // K and C rounded up to multiples of 4
+  bool has_bias_ = false;
+  DeviceBuffer weight_, multiplier_, bias_;
+  TensorQuant y_quant_, residual_quant_;  // Y's and the Add operand's grids, when they are int8
+
+  std::optional<ConvInt8Problem> planned_;  // the shapes known at create, when all were
+  Shapes planned_shapes_;
+  std::unique_ptr<ConvInt8Descriptors> descriptors_;
+  ConvInt8Choice choice_;
+};
+
+}  // namespace kiln::cuda
+
+#endif  // KILN_CUDA_CONV_INT8_LAYER_HPP

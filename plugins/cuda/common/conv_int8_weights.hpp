@@ -1,0 +1,41 @@
+// An INT8 convolution's weights as cuDNN's int8 convolution takes them (docs/quantization.md, Weights): integers
+// in KRSC order (CUDNN_TENSOR_NHWC filters) with one scale per output channel, made once in create from the float
+// constant W. With W's own quantization parameters (a folded DequantizeLinear) and no BatchNormalization folded
+// after, the integers are recovered exactly from them; otherwise each output channel is quantized symmetrically:
+// scale[m] = max|w[m]| / 127, q = clamp(round_half_even(w / scale[m]), -127, 127), a channel of zeros scale 1.
+// The bias (BatchNormalization folded in, in double) stays real: the epilogue adds it after rescaling.
+#ifndef KILN_CUDA_CONV_INT8_WEIGHTS_HPP
+#define KILN_CUDA_CONV_INT8_WEIGHTS_HPP
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kiln/plugin.hpp"
+
+namespace kiln::cuda {
+
+struct Int8ConvWeights {
+  std::vector<int64_t> dims;   // W's [K, C/group, R, S]
+  std::vector<int8_t> krsc;    // the integers, KRSC order
+  std::vector<double> scales;  // per output channel: w = q * scales[m]
+  std::vector<double> bias;    // K reals, zeros without a bias
+  bool has_bias = false;
+  bool own_parameters = false;  // the integers came from W's quantization parameters (else quantized here)
+
+  // The weights of `conv`, with BatchNormalization `bn` (nullptr: none) folded in before quantizing.
+  static Int8ConvWeights read(const Node& conv, const Node* bn);
+
+  // The integers as [k_to, R, S, c_to] (k_to >= K, c_to >= C/group), zeros in the added output and input
+  // channels: what a convolution with channels padded to cuDNN's multiples of 4 reads.
+  std::vector<int8_t> padded_krsc(int64_t k_to, int64_t c_to) const;
+};
+
+// Why W's own quantization parameters cannot give cuDNN's integers, or "" (also when they will not be used:
+// none, or a BatchNormalization folded after, which changes the weights). cuDNN's int8 convolution has no weight
+// zero points, so they must be 0; one scale per tensor or per output channel (axis 0); int8 integers.
+std::string int8_weight_reason(const ValueInfo& w, bool bn_folded);
+
+}  // namespace kiln::cuda
+
+#endif  // KILN_CUDA_CONV_INT8_WEIGHTS_HPP

@@ -1,0 +1,163 @@
+// Convolutions in INT8 (docs/quantization.md): ConvFusedInt8 takes the CUDA ConvFused's op and pattern, Conv ->
+// [BatchNormalization] -> [Add] -> [Relu | Clip], and ConvInt8 a lone Conv, both on int8 X. The selector tells
+// them from the float kernels by dtype: X int8, per tensor and symmetric (cuDNN's int8 convolution has no input
+// zero point); Y int8 on any per-tensor grid, or float32/float16 (an INT8 layer before float readers). Both are
+// flagged KILN_KERNEL_QUANTIZED: they read the scales of X, Y and the residual. The layer itself is
+// common/conv_int8_layer.hpp's; this file says which nodes it takes.
+//
+// Inputs (kiln/fused.hpp gives the convention): X, W[, B] of the Conv; scale, B, mean, var of the
+// BatchNormalization; the Add's other operand, a residual of the output's exact shape (int8 per tensor, or float);
+// Clip's min and max. W and B stay float constants: W is quantized when the kernel is created (or its own
+// quantization parameters are used), the bias is added in the real domain.
+#include <limits>
+
+#include "common/clip_bounds.hpp"
+#include "common/conv_checks.hpp"
+#include "common/conv_int8_layer.hpp"
+#include "common/conv_int8_weights.hpp"
+#include "kiln/fused.hpp"
+
+namespace kiln::cuda {
+namespace {
+
+constexpr uint32_t kImageLayouts = KILN_LAYOUT_BIT(KILN_LAYOUT_LINEAR) | KILN_LAYOUT_BIT(KILN_LAYOUT_NHWC);
+constexpr uint64_t kFloat = KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32) | KILN_DTYPE_BIT(KILN_DTYPE_FLOAT16);
+constexpr uint64_t kInt8 = KILN_DTYPE_BIT(KILN_DTYPE_INT8);
+
+// X and Y channels-last preferred: cuDNN reads int8 X only NHWC (X stored otherwise is copied per call), and the
+// builder stores 8-bit values NHWC when every kernel around them accepts it.
+kiln_io_spec x_io() { return io_layouts(kInt8, kImageLayouts, KILN_IO_PREFERS_NHWC); }
+kiln_io_spec y_io() { return io_layouts(kInt8 | kFloat, kImageLayouts, KILN_IO_PREFERS_NHWC); }
+
+// Why X cannot be cuDNN's int8 input, or "".
+std::string x_reason(const ValueInfo& x) {
+  if (const std::string why = per_tensor_reason(x, "X"); !why.empty()) return why;
+  if (x.quant.zero_points[0] != 0)
+    return "X's zero point is " + std::to_string(x.quant.zero_points[0]) + "; cuDNN's int8 convolution takes symmetric int8 X only";
+  return "";
+}
+
+// Why an int8 or float value at `what` cannot be read or written by the epilogue, or "".
+std::string grid_reason(const ValueInfo& v, const std::string& what) {
+  if (v.dtype == KILN_DTYPE_INT8) return per_tensor_reason(v, what);
+  if (v.dtype == KILN_DTYPE_UNDEFINED || v.dtype == KILN_DTYPE_FLOAT32 || v.dtype == KILN_DTYPE_FLOAT16) return "";
+  return what + " is " + dtype_name(v.dtype) + "; int8, float32 or float16 run here";
+}
+
+// Why the Conv of a chain (`bn_folded`: with a BatchNormalization after) cannot run here, or "".
+std::string int8_conv_reason(const Node& conv, bool bn_folded) {
+  std::string why = conv_reason(conv);
+  if (why.empty()) why = x_reason(conv.input(0));
+  // Channels need no multiple of 4 (the layer pads them), but padding does not carry over to groups.
+  if (why.empty() && conv.attr_int("group", 1) != 1)
+    why = "grouped INT8 convolutions (group " + std::to_string(conv.attr_int("group", 1)) + ") are not run on cuDNN here";
+  if (why.empty()) why = int8_weight_reason(conv.input(1), bn_folded);
+  return why;
+}
+
+// Y's dims from the Conv. Its dtype, for int8 X, is the graph's (int8 or float, as the builder's quantization
+// decided; X's when the graph has none yet). A plain Conv kernel without a shape function of its own borrows this
+// one (kiln.cuda.Conv, when this pack loads first): for float X it answers as the reference does, X's dtype, and
+// dims for 2-D convolutions only, the only ones that kernel takes.
+void infer_int8_conv(const Node& node, const Node& conv, InferContext& ctx) {
+  const ValueInfo x = ctx.input(0), w = ctx.input(1);
+  const kiln_dtype declared = node.output(0).dtype;
+  const bool integers = x.dtype == KILN_DTYPE_INT8 || x.dtype == KILN_DTYPE_UINT8;
+  const kiln_dtype dtype = integers && declared != KILN_DTYPE_UNDEFINED ? declared : x.dtype;
+  if (!x.has_rank || !w.has_rank || x.rank() != 4 || w.rank() != 4) return ctx.set_output_unknown_rank(0, dtype);
+  ctx.set_output(0, dtype, ConvAttributes(conv).output_dims(x.dims, w.dims));
+}
+
+struct ConvFusedInt8 {
+  static KernelSpec spec() {
+    KernelSpec s;
+    s.name = "kiln.cuda.ConvFusedInt8";
+    s.op_type = "ConvFused";
+    s.device = KILN_DEVICE_CUDA;
+    s.flags = KILN_KERNEL_QUANTIZED;
+    // After X and W: B, the BatchNormalization's statistics, the residual, Clip's bounds, whichever steps matched.
+    s.inputs = {x_io(), io(KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32)),
+                io_layouts(kInt8 | kFloat, kImageLayouts, KILN_IO_OPTIONAL | KILN_IO_VARIADIC | KILN_IO_PREFERS_NHWC)};
+    s.outputs = {y_io()};
+    s.pattern = {{"", "Conv", -1, 0},
+                 {"", "BatchNormalization", 0, KILN_PATTERN_OPTIONAL},
+                 {"", "Add", -1, KILN_PATTERN_OPTIONAL},
+                 {"", "Relu|Clip", 0, KILN_PATTERN_OPTIONAL}};
+    return s;
+  }
+
+  static std::string check(const Node& node) {
+    const std::vector<FusedStep> steps = fused_steps(node);
+    const Node& conv = steps[0].node;
+    const auto bn = step_named(steps, "BatchNormalization");
+    std::string why = int8_conv_reason(conv, bn.has_value());
+    if (bn && why.empty()) why = batch_norm_reason(bn->node);
+    if (const auto add = step_named(steps, "Add"); add && why.empty()) {
+      why = add_reason(*add, conv);
+      if (why.empty()) why = grid_reason(add->node.input(add->other_input()), "the Add operand");
+    }
+    if (const auto clip = step_named(steps, "Clip"); clip && why.empty()) why = clip_bounds_reason(clip->node);
+    if (why.empty()) why = grid_reason(node.output(0), "Y");
+    return why;
+  }
+
+  static void infer(const Node& node, InferContext& ctx) { infer_int8_conv(node, node.pattern_step(0), ctx); }
+
+  explicit ConvFusedInt8(const Node& node) : layer(node, recipe_of(node)) {}
+  size_t workspace_size(const ExecContext& ctx) const { return layer.workspace_size(ctx); }
+  void execute(ExecContext& ctx) { layer.execute(ctx); }
+
+  static ConvInt8Recipe recipe_of(const Node& node) {
+    if (const std::string why = check(node); !why.empty()) fail_unsupported(node.name() + ": " + why);
+    const std::vector<FusedStep> steps = fused_steps(node);
+    ConvInt8Recipe r{steps[0].node, std::nullopt, -1};
+    if (const auto bn = step_named(steps, "BatchNormalization")) r.batch_norm = bn->node;
+    if (const auto add = step_named(steps, "Add")) r.residual_input = add->fused_input(add->other_input());
+    if (step_named(steps, "Relu")) r.lo = 0.0f;
+    if (const auto clip = step_named(steps, "Clip")) {
+      const ClipBounds b = clip_bounds(clip->node);
+      r.lo = b.lo, r.hi = b.hi;
+    }
+    return r;
+  }
+
+  ConvInt8Layer layer;
+};
+
+// A lone Conv (no BatchNormalization, Add or activation after it to fuse: a QDQ model's projection shortcut).
+struct ConvInt8 {
+  static KernelSpec spec() {
+    KernelSpec s;
+    s.name = "kiln.cuda.ConvInt8";
+    s.op_type = "Conv";
+    s.device = KILN_DEVICE_CUDA;
+    s.flags = KILN_KERNEL_QUANTIZED;
+    s.inputs = {x_io(), io(KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32)), io(KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32), KILN_IO_OPTIONAL)};
+    s.outputs = {y_io()};
+    return s;
+  }
+  static std::string check(const Node& node) {
+    std::string why = int8_conv_reason(node, false);
+    if (why.empty()) why = grid_reason(node.output(0), "Y");
+    return why;
+  }
+  static void infer(const Node& node, InferContext& ctx) { infer_int8_conv(node, node, ctx); }
+
+  explicit ConvInt8(const Node& node) : layer(node, recipe_of(node)) {}
+  size_t workspace_size(const ExecContext& ctx) const { return layer.workspace_size(ctx); }
+  void execute(ExecContext& ctx) { layer.execute(ctx); }
+
+  static ConvInt8Recipe recipe_of(const Node& node) {
+    if (const std::string why = check(node); !why.empty()) fail_unsupported(node.name() + ": " + why);
+    return ConvInt8Recipe{node, std::nullopt, -1};
+  }
+
+  ConvInt8Layer layer;
+};
+
+}  // namespace
+
+const kiln_kernel_desc* conv_fused_int8_kernel() { return describe<ConvFusedInt8>(); }
+const kiln_kernel_desc* conv_int8_kernel() { return describe<ConvInt8>(); }
+
+}  // namespace kiln::cuda
