@@ -5,6 +5,7 @@
 
 #include "builder/graph_edits.hpp"
 #include "builder/quantized_kernels.hpp"
+#include "plugin/kernel_flags.hpp"
 #include "quantize/qdq_nodes.hpp"
 #include "runtime/device_copy.hpp"
 
@@ -110,6 +111,21 @@ class Int8Editor {
   Int8Summary summary_;
 };
 
+// A Concat that copies integers needs its inputs on its output's grid. Their producers, INT8 layers, can write
+// any scale, so each input takes the output's (coarser, never clipping: the output's range holds every input's).
+std::map<std::string, float> scales_for_concats(const Graph& graph, const KernelSelector& selector,
+                                                std::map<std::string, float> scales) {
+  for (const auto& node : graph.nodes()) {
+    const KernelEntry* kernel = selector.select(*node).chosen;
+    if (!kernel || !has_kernel_flag(*kernel, KILN_KERNEL_CONCAT) || !is_pass_through(kernel)) continue;
+    const Value* out = node->outputs.empty() ? nullptr : node->outputs[0];
+    if (!out || !scales.count(out->name)) continue;
+    for (const Value* in : node->inputs)
+      if (in && scales.count(in->name)) scales[in->name] = scales.at(out->name);
+  }
+  return scales;
+}
+
 }  // namespace
 
 std::string Int8Summary::describe() const {
@@ -119,7 +135,8 @@ std::string Int8Summary::describe() const {
 
 Int8Summary assign_int8(Graph& graph, const KernelSelector& selector, const BuildConfig& config,
                         const std::map<std::string, float>& scales) {
-  Int8Editor editor(graph, selector, scales);
+  const std::map<std::string, float> unified = scales_for_concats(graph, selector, scales);
+  Int8Editor editor(graph, selector, unified);
   for (Node* node : graph.topological_order())
     if (!is_copy_node(*node) && !is_quantize_node(*node) && !is_dequantize_node(*node) && !kept_float(*node, config))
       editor.try_node(node);

@@ -3,7 +3,8 @@
 // those scales. Its output is int8 too unless it is a graph output or no kernel accepts that (then the kernel
 // writes reals). A value read and written only by INT8 layers becomes int8 where it is; where INT8 layers meet
 // float ones, one QuantizeLinear or DequantizeLinear per value is inserted. Layers named by `keep_fp32` or by
-// `layer_precisions` stay float; so do layers whose activations have no scale (all zero in calibration).
+// `layer_precisions` stay float; so do layers whose activations have no scale (all zero in calibration). The
+// inputs of a Concat that copies integers (KILN_KERNEL_CONCAT with QUANT_PASSTHROUGH) take its output's scale.
 #ifndef KILN_CORE_INT8_ASSIGNMENT_HPP
 #define KILN_CORE_INT8_ASSIGNMENT_HPP
 
