@@ -70,6 +70,28 @@ def outputs_of(args, env, model_path, config, x_path, name, clock):
     return np.load(f"{out}/output.npy").astype(np.float64)
 
 
+def profile(args, env, model_path, config, clock):
+    """The per-layer profile of the INT8 plan (`kiln run --profile-layers`): where its time goes."""
+    rc, text = kiln([args.kiln, "run", model_path, "--config", config, "--iterations", "3", "--warmup", "1",
+                     "--device-io", "--profile-layers"], env, clock.limit(90))
+    lines = text.splitlines()
+    start = next((i for i, l in enumerate(lines) if l.startswith("profile")), None)
+    return lines[start:start + 30] if start is not None else lines[-5:]
+
+
+def int8_notes(args, env, model_path, config, model, clock):
+    """What the INT8 convolutions decided (`kiln inspect` notes), each distinct note once with its count."""
+    plan = f"{WORK}/{model}_b256_int8.plan"
+    kiln([args.kiln, "build", model_path, "--config", config, "-o", plan], env, clock.limit(120))
+    rc, text = kiln([args.kiln, "inspect", plan], env, clock.limit(30))
+    counts = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("note:") and ("int8" in line or "legacy" in line):
+            counts[line] = counts.get(line, 0) + 1
+    return [f"{n} x {note}" for note, n in sorted(counts.items(), key=lambda kv: -kv[1])][:15]
+
+
 def agreement(reference, other):
     if reference is None or other is None:
         return None, None
@@ -104,7 +126,10 @@ def main():
     for model in args.models.split(","):
         b1, b256 = (os.path.join(args.model_dir, f"{model}_b{b}.onnx") for b in (1, 256))
         if not (os.path.exists(b1) and os.path.exists(b256)):
-            log(f"{model}: no exported ONNX files in {args.model_dir} (run compare.py first)")
+            from compare import export_models  # noqa: E402  (torch is imported only when needed)
+            export_models([model], [1, 256], args.model_dir, 17)
+        if not (os.path.exists(b1) and os.path.exists(b256)):
+            log(f"{model}: no exported ONNX files in {args.model_dir}")
             continue
         cfg = int8_config(model)
         t0 = time.time()
@@ -118,6 +143,9 @@ def main():
         row["int8_b256"] = run_kiln(args.kiln, b256, cfg, 256, env, clock.limit(120))
         row["fp16_b256"] = run_kiln(args.kiln, b256, fp16_cfg, 256, env, clock.limit(120))
         row["int8_b1"] = run_kiln(args.kiln, b1, cfg, 1, env, clock.limit(60))
+        details = os.environ.get("KILN_INT8_DETAILS", "1") != "0"  # 0: timings and errors only (short calls)
+        row["profile"] = profile(args, env, b256, cfg, clock) if details else []
+        row["notes"] = int8_notes(args, env, b256, cfg, model, clock) if details else []
         row["pytorch_b256"] = pytorch.get((model, 256))
         row["pytorch_b1"] = pytorch.get((model, 1))
         rows.append(row)
@@ -151,6 +179,10 @@ def write_table(out_dir, rows):
     for r in rows:
         lines.append("")
         lines.append(f"{r['model']}: calibration + batch-1 build {r['calibration_s']} s; " + " / ".join(s.strip() for s in r["build"]))
+        if r.get("notes"):
+            lines += ["", f"{r['model']} INT8 batch 256, the convolutions' notes (count x note):"] + [f"- {n}" for n in r["notes"]]
+        if r["profile"]:
+            lines += ["", f"{r['model']} INT8 batch 256, per layer:", "```"] + r["profile"] + ["```"]
         for key in ("int8_b256", "fp16_b256", "int8_b1"):
             if isinstance(r[key], dict) and r[key].get("error"):
                 lines.append(f"{r['model']} {key}: {r[key]['error']}")

@@ -59,7 +59,11 @@ std::map<std::string, std::vector<std::string>> batch_files(const Graph& graph, 
   return files;
 }
 
-bool is_observable(const Value& v) { return !v.constant && v.dtype == KILN_DTYPE_FLOAT32; }
+// Float activations, and values whose type is not known before the passes (ONNX shape inference may stop short
+// of some): those turn out float or not when run, and only float ones are histogrammed.
+bool is_observable(const Value& v) {
+  return !v.constant && (v.dtype == KILN_DTYPE_FLOAT32 || v.dtype == KILN_DTYPE_UNDEFINED);
+}
 
 // The model with every float activation made a graph output, built FP32: what calibration runs. Observing a
 // value keeps it from being fused away, which changes no value's contents.

@@ -37,8 +37,10 @@ class Int8Editor {
       inputs.emplace_back(i, v);
     }
     if (inputs.empty()) return;
+    const KernelEntry* float_kernel = selector_.select(*node).chosen;
+    device_ = float_kernel ? float_kernel->desc->device : KILN_DEVICE_CPU;
     for (const auto& [i, v] : inputs) graph_.set_node_input(node, i, twin(v));
-    if (try_int8_outputs(node) || runs_quantized(selector_.select(*node).chosen, *node)) {
+    if (try_int8_outputs(node) || runs_here(selector_.select(*node).chosen, *node)) {
       ++summary_.int8_nodes;
       return;
     }
@@ -73,12 +75,18 @@ class Int8Editor {
     for (const auto& [j, v] : outputs) graph_.set_node_output(node, j, twin(v));
     const KernelEntry* kernel = selector_.select(*node).chosen;
     if (is_pass_through(kernel)) give_outputs_input_scale(node, outputs);
-    if (runs_quantized(kernel, *node)) return true;
+    if (runs_here(kernel, *node)) return true;
     for (const auto& [j, v] : outputs) {
       node->outputs[j]->quant = Quantization::per_tensor(scales_.at(v->name));  // its calibrated scale again
       graph_.set_node_output(node, j, v);
     }
     return false;
+  }
+
+  // INT8 only on the device the layer would have run on in float: an INT8 kernel on the host is no gain for a
+  // layer a device runs (the reference pack's INT8 Gemm where the CUDA pack has only a float one).
+  bool runs_here(const KernelEntry* kernel, const Node& node) const {
+    return runs_quantized(kernel, node) && kernel->desc->device == device_;
   }
 
   // A pass-through layer (max pooling, reshapes) is exact only when its output shares its input's scale: the
@@ -108,6 +116,7 @@ class Int8Editor {
   const KernelSelector& selector_;
   const std::map<std::string, float>& scales_;
   std::vector<std::pair<Value*, Value*>> twins_;  // float -> int8, in creation order so builds are repeatable
+  kiln_device device_ = KILN_DEVICE_CPU;          // where the node being tried runs in float
   Int8Summary summary_;
 };
 

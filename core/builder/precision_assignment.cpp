@@ -38,10 +38,16 @@ bool kernel_takes_fp16(const Node& node, const kiln_kernel_desc& kernel) {
   return any;
 }
 
-enum class Decision { Host, Fp16, Fp32 };
+enum class Decision { Host, Int8, Fp16, Fp32 };
+
+// An INT8 layer (it reads quantized activations): its kernel quantizes float32 weights itself.
+bool reads_quantized(const Node& node) {
+  return std::any_of(node.inputs.begin(), node.inputs.end(), [](const Value* v) { return v && !v->constant && v->quant; });
+}
 
 Decision decide(const Node& node, const KernelEntry* kernel, const BuildConfig& config) {
   if (!kernel || kernel->desc->device == KILN_DEVICE_CPU) return Decision::Host;
+  if (reads_quantized(node)) return Decision::Int8;
   const std::optional<std::string> wanted = layer_override(node, config);
   // Under int8, device layers left float run FP16 where they can (TensorRT's int8 + fp16).
   const std::string precision = config.precision == "int8" ? "fp16" : config.precision;

@@ -210,6 +210,11 @@ main() {
       --lib-path "$KILN_LD_LIBRARY_PATH" --model-dir /tmp/kiln-gpu-models --out "$OUT" --budget-s "$(limit 290)" 2>&1
     note "int8: exit $? (int8.md)"
   fi
+  if want_step probe && [[ -x $BUNDLE/bin/cudnn_int8_probe ]]; then
+    echo; echo "== cuDNN INT8 probe: legacy-API algorithms and times, INT8 layouts against FP16 =="
+    timeout -k 5 "$(limit 120)" env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/cudnn_int8_probe" 2>&1 | tee "$OUT/probe.txt"
+    note "probe: exit $? (probe.txt)"
+  fi
   if want_step streams; then
     # The same plans on 1 stream, to compare with the 4-stream rows above (configs/cuda-fp16.yaml).
     sed 's/^streams:.*$/streams: 1/' configs/cuda-fp16.yaml >/tmp/kiln-cuda-fp16-1stream.yaml

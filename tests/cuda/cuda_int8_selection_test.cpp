@@ -90,8 +90,8 @@ TEST(CudaInt8Selection, ConvChainsRunOnConvFusedInt8) {
   const Selections resnet([](CaseBuilder& b) { conv_chain(b, int8::x_grid(), {1, 64, 8, 8}, {64, 64, 3, 3}, true, {{"pads", ints_attr({1, 1, 1, 1})}}); });
   EXPECT_EQ(resnet.chosen("ConvFused"), "kiln.cuda.ConvFusedInt8") << resnet.describe();
   EXPECT_EQ(resnet.steps_of("kiln.cuda.ConvFusedInt8"), 3u) << resnet.describe();
-  // The stem's three channels are padded, not declined.
-  const Selections stem([](CaseBuilder& b) { conv_chain(b, int8::x_grid(), {1, 3, 32, 32}, {64, 3, 7, 7}, true, {{"strides", ints_attr({2, 2})}}); });
+  // A window as wide as the stem's, on 16 channels (fewer are declined: ConvDeclinesWhatCudnnCannotRun).
+  const Selections stem([](CaseBuilder& b) { conv_chain(b, int8::x_grid(), {1, 16, 32, 32}, {64, 16, 7, 7}, true, {{"strides", ints_attr({2, 2})}}); });
   EXPECT_EQ(stem.chosen("ConvFused"), "kiln.cuda.ConvFusedInt8") << stem.describe();
 }
 
@@ -133,6 +133,10 @@ TEST(CudaInt8Selection, ConvDeclinesWhatCudnnCannotRun) {
     b.quantized(b.op("Relu", {y}, {}, 14), int8::y_grid());
   });
   EXPECT_NE(w_zero.reasons(kInt8Convs).find("zero points"), std::string::npos) << w_zero.describe();
+
+  // A 3-channel first layer: cuDNN's int8 engines measured slower than the whole FP16 network on it.
+  const Selections stem([](CaseBuilder& b) { conv_chain(b, int8::x_grid(), {1, 3, 16, 16}, {16, 3, 3, 3}, false); });
+  EXPECT_NE(stem.reasons(kInt8Convs).find("fewer than 16 input channels (3)"), std::string::npos) << stem.describe();
 }
 
 TEST(CudaInt8Selection, ConcatMovesIntegersOnlyOnOneGrid) {

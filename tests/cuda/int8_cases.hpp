@@ -80,8 +80,8 @@ inline const std::vector<ConvShape>& conv_shapes() {
       {"3x3_p1_c64_k64_n2", {2, 64, 14, 14}, {64, 64, 3, 3}, 1, 1},
       {"3x3_s2_p1_c128_k256_n1", {1, 128, 15, 15}, {256, 128, 3, 3}, 2, 1},
       {"1x1_s2_c256_k128_n1", {1, 256, 9, 9}, {128, 256, 1, 1}, 2, 0},
-      {"7x7_s2_p3_c3_k64_n1", {1, 3, 33, 31}, {64, 3, 7, 7}, 2, 3},  // the stem: C padded to 4
-      {"3x3_p1_c6_k10_n3", {3, 6, 9, 11}, {10, 6, 3, 3}, 1, 1},      // C and K padded
+      {"7x7_s2_p3_c16_k64_n1", {1, 16, 33, 31}, {64, 16, 7, 7}, 2, 3},  // a stem's window (fewer channels decline)
+      {"3x3_p1_c20_k10_n3", {3, 20, 9, 11}, {10, 20, 3, 3}, 1, 1},      // K padded: the legacy path
   };
   return shapes;
 }
@@ -172,8 +172,8 @@ inline std::vector<KernelCase> conv_cases() {
   add({"1x1_s2_c256_k128_n1", false, true, 1, ""});                       // no activation after the Add
   add({"3x3_s2_p1_c128_k256_n1", false, true, 0, "", true});              // float Y
   add({"1x1_s2_c256_k128_n1", true, false, 0, "Clip"});                   // ReLU6
-  add({"7x7_s2_p3_c3_k64_n1", false, true, 0, "Relu"});                   // the stem: channels padded
-  add({"3x3_p1_c6_k10_n3", true, false, 0, "Relu", false, true});
+  add({"7x7_s2_p3_c16_k64_n1", false, true, 0, "Relu"});                  // a stem window
+  add({"3x3_p1_c20_k10_n3", true, false, 0, "Relu", false, true});
   add({"1x1_c64_k128_n2", false, false, 0, "Relu", false, false, true});  // W's own parameters
   add({"1x1_c64_k128_n2", false, true, 3, "Relu", true});                 // a float residual, float Y
   // Lone convolutions (nothing to fuse: a QDQ model's projection shortcut).

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "common/conv_int8_weights.hpp"
+#include "common/handles.hpp"
+#include "common/pad_channels.hpp"
 #include "common/movement_copy.hpp"
 
 namespace kiln::cuda {
@@ -49,7 +51,9 @@ ConvInt8Layer::ConvInt8Layer(const Node& node, const ConvInt8Recipe& recipe)
   const Int8ConvWeights weights = Int8ConvWeights::read(recipe.conv, recipe.batch_norm ? &*recipe.batch_norm : nullptr);
   filter_ = weights.dims;
   k_padded_ = multiple_of_4(filter_[0]);
-  c_padded_ = multiple_of_4(filter_[1]);
+  // A first layer's few channels (RGB) are padded to 16, a whole 16-byte vector per pixel, which the fused
+  // graph's tensor-core kernels want; others to cuDNN's multiple of 4.
+  c_padded_ = filter_[1] < 16 ? 16 : multiple_of_4(filter_[1]);
   has_bias_ = weights.has_bias;
   weight_ = DeviceBuffer(weights.padded_krsc(k_padded_, c_padded_));
   // x_scale * w_scale[m] in double, rounded once: the factor that turns channel m's integer sums into reals.
@@ -57,6 +61,8 @@ ConvInt8Layer::ConvInt8Layer(const Node& node, const ConvInt8Recipe& recipe)
   for (size_t m = 0; m < multiplier.size(); ++m) multiplier[m] = static_cast<float>(static_cast<double>(x_quant.scale) * weights.scales[m]);
   multiplier_ = DeviceBuffer(multiplier);
   if (has_bias_) bias_ = DeviceBuffer(std::vector<float>(weights.bias.begin(), weights.bias.end()));
+  host_multiplier_ = multiplier;  // the fused graph's per-channel factors start from these
+  host_bias_ = has_bias_ ? std::vector<float>(weights.bias.begin(), weights.bias.end()) : std::vector<float>(multiplier.size(), 0.0f);
   node.note(weights.own_parameters ? "int8 weights from W's own quantization parameters"
                                    : "int8 weights quantized per output channel (symmetric) when created");
   if (k_padded_ != filter_[0] || c_padded_ != filter_[1])
@@ -73,6 +79,10 @@ void ConvInt8Layer::plan(const Node& node) {
     return;
   }
   Shapes s{ImageDims::dense(x.dims, x.layout), ImageDims::dense(y.dims, y.layout), std::nullopt};
+  if (residual_input_ >= 0) {
+    const ValueInfo z = node.input(residual_input_);
+    if (z.shape_known() && z.rank() == 4) s.z = ImageDims::dense(z.dims, z.layout);
+  }
   const ConvInt8Problem problem = problem_for(s);
   descriptors_ = std::make_unique<ConvInt8Descriptors>(problem);
   std::string note;
@@ -80,6 +90,113 @@ void ConvInt8Layer::plan(const Node& node) {
   node.note(note);
   planned_ = problem;
   planned_shapes_ = s;
+  plan_graph(node, s);
+}
+
+std::string ConvInt8Layer::graph_unsuitable(const Node& node, const Shapes& s) const {
+  if (k_padded_ != filter_[0]) return "output channels " + std::to_string(filter_[0]) + " are not a multiple of 4";
+  if (!s.y.is(KILN_LAYOUT_NHWC)) return "Y is not stored dense channels-last";
+  const kiln_dtype y = node.output(0).dtype;
+  if (y == KILN_DTYPE_INT8 && y_quant_.zero_point != 0) return "Y has a zero point";
+  if (residual_input_ >= 0) {
+    if (!s.z || !s.z->is(KILN_LAYOUT_NHWC)) return "the residual is not stored dense channels-last";
+    if (node.input(residual_input_).dtype == KILN_DTYPE_INT8 && residual_quant_.zero_point != 0) return "the residual has a zero point";
+  }
+  return "";
+}
+
+namespace {
+
+cudnnDataType_t cudnn_type(kiln_dtype t) {
+  return t == KILN_DTYPE_INT8 ? CUDNN_DATA_INT8 : t == KILN_DTYPE_FLOAT16 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
+}
+
+}  // namespace
+
+void ConvInt8Layer::plan_graph(const Node& node, const Shapes& s) {
+  if (const std::string why = graph_unsuitable(node, s); !why.empty()) {
+    node.note("legacy int8 path (float sums, then an epilogue kernel): " + why);
+    return;
+  }
+  const kiln_dtype y_type = node.output(0).dtype;
+  // Everything after the sums in Y's units: for an int8 Y, divided by its scale, so the graph's final conversion
+  // to int8 (round to nearest, saturate) is the requantization.
+  const double unit = y_type == KILN_DTYPE_INT8 ? 1.0 / y_quant_.scale : 1.0;
+  ConvInt8GraphSpec spec;
+  spec.problem = *planned_;
+  spec.y_type = cudnn_type(y_type);
+  if (residual_input_ >= 0) {
+    const kiln_dtype z_type = node.input(residual_input_).dtype;
+    spec.residual = true;
+    spec.z_type = cudnn_type(z_type);
+    spec.z_alpha = static_cast<float>((z_type == KILN_DTYPE_INT8 ? residual_quant_.scale : 1.0) * unit);
+  }
+  constexpr double kHuge = 3.0e38;  // an open end of the clamp
+  if (lo_ > -kHuge || hi_ < kHuge) {
+    spec.clamp = true;
+    spec.lo = std::max<double>(lo_, -kHuge) * (lo_ > -kHuge ? unit : 1.0);
+    spec.hi = std::min<double>(hi_, kHuge) * (hi_ < kHuge ? unit : 1.0);
+  }
+  std::string why;
+  graph_ = ConvInt8Graph::build(cudnn_handle(nullptr), spec, &why);
+  if (!graph_ && spec.residual) {  // some engines take the residual's scale only as a tensor
+    spec.z_alpha_tensor = true;
+    std::string also;
+    graph_ = ConvInt8Graph::build(cudnn_handle(nullptr), spec, &also);
+    if (!graph_) why += "; with the residual's scale as a tensor: " + also;
+  }
+  graph_spec_ = spec;
+  if (!graph_) {
+    node.note("legacy int8 path: " + why);
+    return;
+  }
+  std::vector<float> scale = host_multiplier_, bias = host_bias_;
+  for (float& v : scale) v = static_cast<float>(v * unit);
+  for (float& v : bias) v = static_cast<float>(v * unit);
+  graph_scale_ = DeviceBuffer(scale);
+  graph_bias_ = DeviceBuffer(bias);
+  graph_z_alpha_ = DeviceBuffer(std::vector<float>{spec.z_alpha});
+  node.note("fused int8 graph: " + graph_->engine() + ", workspace " + std::to_string(graph_->workspace()) + " bytes");
+}
+
+void ConvInt8Layer::run_graph(const ExecContext& ctx, const Shapes& s, cudaStream_t stream) const {
+  char* workspace = static_cast<char*>(ctx.workspace());
+  const size_t x_bytes = copies_x(s) ? aligned(static_cast<size_t>(s.x.dims[0] * s.x.dims[2] * s.x.dims[3] * c_padded_)) : 0;
+  if (ctx.workspace_bytes() < x_bytes + graph_->workspace())
+    fail_invalid(label_ + ": the workspace has " + std::to_string(ctx.workspace_bytes()) + " bytes, the fused graph needs " +
+                 std::to_string(x_bytes + graph_->workspace()));
+  ConvInt8GraphBuffers b;
+  b.x = ctx.input(0).raw();
+  if (x_bytes) {
+    copy_x(ctx.input(0), s, workspace, stream);
+    b.x = workspace;
+  }
+  b.w = weight_.get();
+  b.scale = graph_scale_.as<const float>();
+  b.bias = graph_bias_.as<const float>();
+  if (residual_input_ >= 0) b.z = ctx.input(residual_input_).raw();
+  b.z_alpha = graph_z_alpha_.as<const float>();
+  b.y = ctx.output(0).raw();
+  b.workspace = graph_->workspace() ? workspace + x_bytes : nullptr;
+  const cudnnHandle_t handle = cudnn_handle(stream);
+  const ConvInt8Graph& graph = graph_for(handle, stream);
+  const cudnnStatus_t status = graph.run(handle, b);
+  if (status != CUDNN_STATUS_SUCCESS)
+    fail(KILN_ERROR_INTERNAL, label_ + ": cuDNN int8 graph (" + graph.engine() + "): " + cudnnGetErrorString(status));
+}
+
+const ConvInt8Graph& ConvInt8Layer::graph_for(cudnnHandle_t handle, cudaStream_t stream) const {
+  const std::lock_guard<std::mutex> lock(graphs_mutex_);
+  auto found = graphs_.find(handle);
+  if (found != graphs_.end()) return *found->second;
+  cudaStreamCaptureStatus capturing = cudaStreamCaptureStatusNone;
+  KILN_CUDA(cudaStreamIsCapturing(stream, &capturing));
+  if (capturing != cudaStreamCaptureStatusNone) return *graph_;  // no eager call came first: the create-time plan
+  std::string why;
+  std::unique_ptr<ConvInt8Graph> built = ConvInt8Graph::build(handle, graph_spec_, &why);
+  if (!built) fail(KILN_ERROR_INTERNAL, label_ + ": the int8 graph built at create did not build for this stream: " + why);
+  if (built->workspace() > graph_->workspace()) return *graph_;  // the workspace was sized for the create-time plan
+  return *(graphs_[handle] = std::move(built));
 }
 
 ConvInt8Layer::Shapes ConvInt8Layer::shapes_of(const ExecContext& ctx) const {
@@ -121,6 +238,9 @@ ConvInt8Layer::WorkspaceLayout ConvInt8Layer::layout_for(const Shapes& s, size_t
 size_t ConvInt8Layer::workspace_size(const ExecContext& ctx) const {
   const Shapes s = shapes_of(ctx);
   if (s.y.count() == 0) return 0;
+  if (planned_for(s) && graph_)
+    return (copies_x(s) ? aligned(static_cast<size_t>(s.x.dims[0] * s.x.dims[2] * s.x.dims[3] * c_padded_)) : 0) +
+           graph_->workspace();
   if (planned_for(s)) return layout_for(s, choice_.workspace).total;
   // Room for every algorithm run_unplanned may try, so that one cuDNN declines does not leave the next short.
   const ConvInt8Descriptors d(problem_for(s));
@@ -132,6 +252,10 @@ size_t ConvInt8Layer::workspace_size(const ExecContext& ctx) const {
 void ConvInt8Layer::copy_x(const Tensor& x, const Shapes& s, void* to, cudaStream_t stream) const {
   const auto& d = s.x.dims;
   const ImageDims padded = nhwc(d[0], c_padded_, d[2], d[3]);
+  if (s.x.is(KILN_LAYOUT_NHWC) && c_padded_ <= 16) {  // a first layer's few channels: one pass, 16 bytes a pixel
+    pad_channels_int8(static_cast<const int8_t*>(x.raw()), d[1], static_cast<int8_t*>(to), c_padded_, d[0] * d[2] * d[3], stream);
+    return;
+  }
   // The padding channels must read as 0 (they meet zero weights, but uninitialised bytes are no way to start).
   if (c_padded_ != d[1]) KILN_CUDA(cudaMemsetAsync(to, 0, static_cast<size_t>(padded.count()), stream));
   movement::StridedCopy copy;
@@ -145,6 +269,7 @@ void ConvInt8Layer::execute(const ExecContext& ctx) const {
   const Shapes s = shapes_of(ctx);
   if (s.y.count() == 0) return;
   const auto stream = static_cast<cudaStream_t>(ctx.stream());
+  if (graph_ && planned_for(s)) return run_graph(ctx, s, stream);
   const WorkspaceLayout l = layout_for(s, 0);
   if (ctx.workspace_bytes() < l.cudnn)
     fail_invalid(label_ + ": the workspace has " + std::to_string(ctx.workspace_bytes()) + " bytes, the sums and X need " +

@@ -9,12 +9,16 @@
 // workspace, together with any layout change). Execute, on the context's stream: that copy of X when needed, the
 // convolution into the workspace's float sums, the epilogue into Y.
 //
-// Simple and correct first: the float round trip of the sums costs a pass over memory that a fused IMMA kernel
-// (int8 tensor cores with the requantization in its own epilogue) would not; that is the path to speed.
+// The fast path, whenever the shapes are known at create and the layout fits: the whole layer as one cuDNN graph
+// on the int8 tensor cores (common/conv_int8_graph.hpp), the requantization fused. The legacy path above (float
+// sums, then the epilogue kernel) stays for the rest: unknown shapes, output channels not a multiple of 4,
+// a Y or residual stored other than dense NHWC, a zero point on Y.
 #ifndef KILN_CUDA_CONV_INT8_LAYER_HPP
 #define KILN_CUDA_CONV_INT8_LAYER_HPP
 
 #include <limits>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +26,7 @@
 
 #include "common/conv_int8_algorithms.hpp"
 #include "common/conv_int8_epilogue.hpp"
+#include "common/conv_int8_graph.hpp"
 #include "common/device_buffer.hpp"
 #include "common/quant_params.hpp"
 
@@ -65,6 +70,10 @@ class ConvInt8Layer {
   // Shapes other than the planned ones: descriptors made for the call, cuDNN's heuristic order tried.
   void run_unplanned(const ConvInt8Problem& problem, const ConvInt8Buffers& b, cudaStream_t stream) const;
   void run_epilogue(const ExecContext& ctx, const Shapes& s, const float* sums, cudaStream_t stream) const;
+  // The fused graph for the planned shapes, when cuDNN has one; the reason in a note when not.
+  void plan_graph(const Node& node, const Shapes& s);
+  std::string graph_unsuitable(const Node& node, const Shapes& s) const;
+  void run_graph(const ExecContext& ctx, const Shapes& s, cudaStream_t stream) const;
 
   ConvAttributes attrs_;
   std::string label_;
@@ -80,6 +89,16 @@ class ConvInt8Layer {
   Shapes planned_shapes_;
   std::unique_ptr<ConvInt8Descriptors> descriptors_;
   ConvInt8Choice choice_;
+  std::unique_ptr<ConvInt8Graph> graph_;   // the fused path for the planned shapes, when there is one
+  ConvInt8GraphSpec graph_spec_;
+  // cuDNN execution plans belong to the handle they were built with: one per stream's handle, built on the
+  // first (eager) call on that stream, since building compiles kernels and must not happen while a CUDA graph is
+  // captured.
+  const ConvInt8Graph& graph_for(cudnnHandle_t handle, cudaStream_t stream) const;
+  mutable std::mutex graphs_mutex_;
+  mutable std::map<cudnnHandle_t, std::unique_ptr<ConvInt8Graph>> graphs_;
+  DeviceBuffer graph_scale_, graph_bias_, graph_z_alpha_;  // per channel, in Y's units; the residual's factor
+  std::vector<float> host_multiplier_, host_bias_;
 };
 
 }  // namespace kiln::cuda

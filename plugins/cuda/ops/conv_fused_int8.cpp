@@ -52,6 +52,12 @@ std::string int8_conv_reason(const Node& conv, bool bn_folded) {
   if (why.empty() && conv.attr_int("group", 1) != 1)
     why = "grouped INT8 convolutions (group " + std::to_string(conv.attr_int("group", 1)) + ") are not run on cuDNN here";
   if (why.empty()) why = int8_weight_reason(conv.input(1), bn_folded);
+  // Measured on an H200 (docs/performance.md): ResNet-50's 3-channel stem padded to 16 channels took 7.8 ms at
+  // batch 256 on cuDNN's int8 engines, more than the whole FP16 network; such a layer stays FP16.
+  const ValueInfo w = conv.input(1);
+  if (why.empty() && w.has_rank && w.rank() == 4 && w.dims[1] >= 0 && w.dims[1] < 16)
+    why = "fewer than 16 input channels (" + std::to_string(w.dims[1]) +
+          "): cuDNN's int8 engines are far slower here than FP16 (a first layer stays FP16)";
   return why;
 }
 
