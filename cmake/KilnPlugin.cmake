@@ -8,6 +8,12 @@ function(kiln_add_plugin target)
     C_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY "${KILN_PLUGIN_OUTPUT_DIR}")
-  target_link_options(${target} PRIVATE -Wl,--exclude-libs,ALL -Wl,--no-undefined)
+  # Hidden visibility leaves out what the compiler emits as unique globals (function-local statics of inline
+  # templates, such as libstdc++'s to_chars digit table): a version script keeps only the entry point global, so
+  # two packs never bind to each other's copies.
+  set(exports "${CMAKE_CURRENT_BINARY_DIR}/${target}.exports")
+  file(WRITE "${exports}" "{ global: kiln_plugin_entry; local: *; };\n")
+  target_link_options(${target} PRIVATE -Wl,--exclude-libs,ALL -Wl,--no-undefined -Wl,--version-script=${exports})
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${exports}")
   install(TARGETS ${target} LIBRARY DESTINATION "${KILN_PLUGIN_INSTALL_DIR}")
 endfunction()
