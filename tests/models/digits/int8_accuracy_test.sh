@@ -15,48 +15,16 @@
 # folder (model, data, configs, logs) and prints where it is.
 set -uo pipefail
 
-py=/usr/bin/python3
-here=$(cd "$(dirname "$0")" && pwd)
+source "$(dirname "$0")/lib.sh"  # require_kiln, require_training_python, make_work_dir, fail, train_digits
+py=$train_py
 methods=(minmax entropy percentile)
 max_drop_pp=1.0   # INT8 may lose at most this many percentage points of top-1 accuracy
 min_fp32_pct=90   # below this the model is broken and a small INT8 drop would mean nothing
 
-if (( $# != 1 )); then
-  echo "usage: $0 BUILD/bin/kiln" >&2
-  exit 2
-fi
-kiln=$1
-if [[ ! -x "$kiln" ]]; then
-  echo "FAIL: kiln CLI not found at '$kiln' (build it first)"
-  exit 1
-fi
-kiln=$(realpath "$kiln")
-
-if ! "$py" -c "import torch, sklearn, onnx, numpy" 2>/dev/null; then
-  echo "SKIP: $py cannot import torch, sklearn, onnx and numpy (python3-torch, python3-sklearn, python3-onnx:" \
-    "scripts/install-deps.sh --test)"
-  exit 77
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-digits.XXXXXX")
-if [[ ${KILN_TEST_KEEP:-0} == 1 ]]; then
-  trap 'echo "work folder kept: $work"' EXIT
-else
-  trap 'rm -rf "$work"' EXIT
-fi
-failures=()
-fail() {
-  failures+=("$1")
-  echo "FAIL  $1"
-}
-
-echo "== training (work folder $work)"
-if ! "$py" "$here/train_digits.py" "$work" >"$work/train.log" 2>&1; then
-  cat "$work/train.log"
-  echo "FAIL: train_digits.py failed"
-  exit 1
-fi
-grep -E "^(trained|pytorch)" "$work/train.log"
+require_kiln "$@"
+require_training_python
+make_work_dir kiln-digits
+train_digits
 
 # Absolute paths everywhere: the configs must not depend on how kiln resolves relative ones.
 cat >"$work/fp32.yaml" <<EOF

@@ -22,8 +22,7 @@
 # exits 77 (ctest's "skipped") without them. KILN_TEST_KEEP=1 keeps the work folder and prints where it is.
 set -uo pipefail
 
-train_py=/usr/bin/python3
-here=$(cd "$(dirname "$0")" && pwd)
+source "$(dirname "$0")/lib.sh"  # require_kiln, require_training_python, make_work_dir, fail, train_digits
 min_agree_pct=99     # kiln vs onnxruntime top-1 agreement, percent of the test images
 max_steps=3          # largest logit difference, in output quantization steps
 max_rel_l2=0.05      # only if the logits are not dequantized values
@@ -31,22 +30,8 @@ max_acc_gap_pp=1.0   # kiln's accuracy vs onnxruntime's, percentage points
 min_folded=3         # layers that must read the model's quantized values directly
 min_oracle_pct=90    # below this onnxruntime's QDQ model itself is broken and the comparison means little
 
-if (( $# != 1 )); then
-  echo "usage: $0 BUILD/bin/kiln" >&2
-  exit 2
-fi
-kiln=$1
-if [[ ! -x "$kiln" ]]; then
-  echo "FAIL: kiln CLI not found at '$kiln' (build it first)"
-  exit 1
-fi
-kiln=$(realpath "$kiln")
-
-if ! "$train_py" -c "import torch, sklearn, onnx, numpy" 2>/dev/null; then
-  echo "SKIP: $train_py cannot import torch, sklearn, onnx and numpy (python3-torch, python3-sklearn," \
-    "python3-onnx: scripts/install-deps.sh --test)"
-  exit 77
-fi
+require_kiln "$@"
+require_training_python
 ort_py=$(command -v python3 || true)
 if [[ -z $ort_py ]]; then
   echo "SKIP: no python3 on PATH (needed with onnx, onnxruntime and numpy)"
@@ -58,25 +43,8 @@ if ! "$ort_py" -c "import onnx, numpy, onnxruntime, onnxruntime.quantization" 2>
   exit 77
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-qdq.XXXXXX")
-if [[ ${KILN_TEST_KEEP:-0} == 1 ]]; then
-  trap 'echo "work folder kept: $work"' EXIT
-else
-  trap 'rm -rf "$work"' EXIT
-fi
-failures=()
-fail() {
-  failures+=("$1")
-  echo "FAIL  $1"
-}
-
-echo "== training (work folder $work)"
-if ! "$train_py" "$here/train_digits.py" "$work" >"$work/train.log" 2>&1; then
-  cat "$work/train.log"
-  echo "FAIL: train_digits.py failed"
-  exit 1
-fi
-grep -E "^(trained|pytorch)" "$work/train.log"
+make_work_dir kiln-qdq
+train_digits
 
 echo "== quantizing with onnxruntime ($ort_py) and running the QDQ model with onnxruntime"
 if ! "$ort_py" "$here/quantize_qdq.py" "$work" >"$work/quantize.log" 2>&1; then
