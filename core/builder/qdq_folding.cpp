@@ -18,7 +18,7 @@ bool is_qdq(const Node& node) { return is_quantize_node(node) || is_dequantize_n
 // Marks every integer activation a Q/DQ node writes or reads with that node's parameters, when all such
 // nodes agree (per tensor only: activations are never per-axis quantized). Returns the values that conflict.
 std::set<const Value*> mark_integer_values(Graph& graph) {
-  std::set<const Value*> conflicting;
+  std::set<Value*> conflicting;
   for (const auto& node : graph.nodes()) {
     if (!is_qdq(*node)) continue;
     Value* integers = is_quantize_node(*node) ? node->outputs[0] : node->inputs[0];
@@ -28,8 +28,8 @@ std::set<const Value*> mark_integer_values(Graph& graph) {
     else if (!integers->quant) integers->quant = q;
     else if (*integers->quant != *q) conflicting.insert(integers);
   }
-  for (const Value* v : conflicting) const_cast<Value*>(v)->quant.reset();
-  return conflicting;
+  for (Value* v : conflicting) v->quant.reset();
+  return {conflicting.begin(), conflicting.end()};
 }
 
 // The integers a float activation is the dequantization of, when its producer is a DequantizeLinear of a
