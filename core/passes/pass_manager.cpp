@@ -43,7 +43,9 @@ std::vector<std::string> run_default_passes(Graph& graph, const PassContext& con
   if (on.constant_folding) manager.add(constant_folding_pass());
   if (on.dead_code) manager.add(dead_code_pass());
   if (on.fusion) manager.add(pattern_fusion_pass());
-  if (on.horizontal_fusion) manager.add(horizontal_fusion_pass());
+  // Under INT8 each sibling convolution stays its own layer: INT8 kernels take one output grid each, and a
+  // stacked convolution would keep all of them float (docs/quantization.md).
+  if (on.horizontal_fusion && context.config.precision != "int8") manager.add(horizontal_fusion_pass());
   if (on.dead_code) manager.add(dead_code_pass());
   return manager.run(graph, context);
 }

@@ -95,5 +95,14 @@ TEST(PassManager, SwitchedOffPassesDoNotRun) {
   EXPECT_EQ(count_ops(*graph, "AddAct"), 0u);
 }
 
+TEST(PassManager, Int8BuildsKeepSiblingConvolutionsApart) {
+  PipelineFixture f;
+  f.config.precision = "int8";
+  auto graph = small_model();
+  const std::vector<std::string> summaries = run_default_passes(*graph, f.context);
+  for (const std::string& line : summaries) EXPECT_EQ(line.rfind("horizontal fusion", 0), std::string::npos) << line;
+  EXPECT_EQ(summaries.size(), 5u);
+}
+
 }  // namespace
 }  // namespace kiln
