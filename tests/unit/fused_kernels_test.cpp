@@ -13,12 +13,16 @@
 #include <random>
 
 #include "kiln/float16.hpp"
+#include "kernel_call_testing.hpp"
 #include "pass_test_support.hpp"
 #include "plugin/host_api.hpp"
 #include "runtime/engine.hpp"
 
 namespace kiln {
 namespace {
+
+using testing::check_kernel;
+using testing::run_kernel;
 
 using testing::float_attr;
 using testing::int_attr;
@@ -179,46 +183,6 @@ const kiln_kernel_desc& kernel(const std::string& name) {
   return *entry->desc;
 }
 
-// check() of `kernel` on the fused node: "" when accepted, else the reason.
-std::string check(const kiln_kernel_desc& k, const Node& fused) {
-  char reason[512] = {0};
-  const kiln_status status = k.check(k.user_data, host_api(), to_handle(&fused), reason, sizeof reason);
-  if (status == KILN_OK) return "";
-  EXPECT_EQ(status, KILN_ERROR_UNSUPPORTED) << take_plugin_error();
-  EXPECT_NE(reason[0], '\0');
-  return reason;
-}
-
-// The fused kernel's output for `feeds`: infer, create, execute into a NaN-poisoned tensor.
-Tensor run_fused(const kiln_kernel_desc& k, const Node& fused, const std::map<std::string, Tensor>& feeds) {
-  std::vector<Tensor> inputs;
-  kiln_infer_ctx ictx;
-  for (const Value* v : fused.inputs) {
-    inputs.push_back(!v ? Tensor() : v->constant ? *v->constant : feeds.at(v->name));
-    ictx.inputs.push_back(describe_value(v));
-  }
-  ictx.outputs.resize(1);
-  EXPECT_EQ(k.infer(k.user_data, host_api(), to_handle(&fused), &ictx), KILN_OK) << take_plugin_error();
-  EXPECT_TRUE(ictx.outputs[0].set && ictx.outputs[0].has_rank);
-  Tensor y(ictx.outputs[0].dtype, ictx.outputs[0].dims);
-  std::memset(y.data(), 0xFF, y.bytes());  // NaN: a kernel that leaves part of Y unwritten fails the comparison
-
-  void* state = nullptr;
-  EXPECT_EQ(k.create(k.user_data, host_api(), to_handle(&fused), &state), KILN_OK) << take_plugin_error();
-  std::vector<kiln_tensor> in_views;
-  for (const Tensor& t : inputs) {
-    kiln_tensor view = t.view();
-    if (t.empty()) view.dtype = KILN_DTYPE_UNDEFINED, view.data = nullptr;
-    in_views.push_back(view);
-  }
-  const kiln_tensor out_view = y.view();
-  kiln_exec_ctx ctx{sizeof(kiln_exec_ctx), static_cast<int32_t>(in_views.size()), in_views.data(), 1, &out_view,
-                    nullptr, 0, nullptr};
-  EXPECT_EQ(k.execute(state, &ctx), KILN_OK) << take_plugin_error();
-  k.destroy(state);
-  return y;
-}
-
 // Runs the case both ways and compares them.
 void expect_fused_matches(const Case& c) {
   SCOPED_TRACE(c.name);
@@ -231,8 +195,8 @@ void expect_fused_matches(const Case& c) {
 
   const std::unique_ptr<Node> fused = fuse(fused_chain.graph(), c.kernel.substr(c.kernel.rfind('.') + 1));
   const kiln_kernel_desc& k = kernel(c.kernel);
-  ASSERT_EQ(check(k, *fused), "");
-  expect_close(run_fused(k, *fused, fused_chain.feeds()), expected, c.tolerance);
+  ASSERT_EQ(check_kernel(k, *fused), "");
+  expect_close(run_kernel(k, *fused, fused_chain.feeds()), expected, c.tolerance);
 }
 
 // Conv geometry for the cases below.
@@ -382,7 +346,7 @@ void expect_declined(const std::string& kernel_name, const std::function<void(Ch
   ChainBuilder b(7);
   build(b);
   const std::unique_ptr<Node> fused = fuse(b.graph(), kernel_name.substr(kernel_name.rfind('.') + 1));
-  const std::string reason = check(kernel(kernel_name), *fused);
+  const std::string reason = check_kernel(kernel(kernel_name), *fused);
   EXPECT_NE(reason.find(expected), std::string::npos) << "reason: '" << reason << "', expected '" << expected << "'";
 }
 

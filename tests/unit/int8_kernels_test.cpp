@@ -26,12 +26,16 @@
 #include "config/build_config.hpp"
 #include "ir/graph.hpp"
 #include "ir/quantization.hpp"
+#include "kernel_call_testing.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "select/kernel_selector.hpp"
 
 namespace kiln {
 namespace {
+
+using testing::check_kernel;
+using testing::run_kernel;
 
 const PluginRegistry& registry() {
   static PluginRegistry* r = [] {
@@ -264,48 +268,6 @@ std::unique_ptr<Node> fuse(const Graph& graph, const std::string& op_type) {
   return fused;
 }
 
-// check() of kernel k on `node`: "" when accepted, else the reason it gives (status UNSUPPORTED).
-std::string check(const kiln_kernel_desc& k, const Node& node) {
-  char reason[512] = {0};
-  const kiln_status status = k.check(k.user_data, host_api(), to_handle(&node), reason, sizeof reason);
-  if (status == KILN_OK) return "";
-  EXPECT_EQ(status, KILN_ERROR_UNSUPPORTED) << take_plugin_error();
-  EXPECT_NE(reason[0], '\0');
-  return reason;
-}
-
-// The kernel's output for `feeds`: infer, create, execute into a poisoned tensor.
-Tensor run_kernel(const kiln_kernel_desc& k, const Node& node, const std::map<std::string, Tensor>& feeds) {
-  std::vector<Tensor> inputs;
-  kiln_infer_ctx ictx;
-  for (const Value* v : node.inputs) {
-    inputs.push_back(!v ? Tensor() : v->constant ? *v->constant : feeds.at(v->name));
-    ictx.inputs.push_back(describe_value(v));
-  }
-  ictx.outputs.resize(1);
-  EXPECT_EQ(k.infer(k.user_data, host_api(), to_handle(&node), &ictx), KILN_OK) << take_plugin_error();
-  EXPECT_TRUE(ictx.outputs[0].set && ictx.outputs[0].has_rank);
-  Tensor y(ictx.outputs[0].dtype, ictx.outputs[0].dims);
-  // NaN for float32, 90 for integers: a kernel that leaves part of Y unwritten fails the comparison.
-  y.fill_bytes(y.dtype() == KILN_DTYPE_FLOAT32 ? 0xFF : 0x5A);
-
-  void* state = nullptr;
-  EXPECT_EQ(k.create(k.user_data, host_api(), to_handle(&node), &state), KILN_OK) << take_plugin_error();
-  if (!state) return y;
-  std::vector<kiln_tensor> in_views;
-  for (const Tensor& t : inputs) {
-    kiln_tensor view = t.view();
-    if (t.empty()) view.dtype = KILN_DTYPE_UNDEFINED, view.data = nullptr;
-    in_views.push_back(view);
-  }
-  const kiln_tensor out_view = y.view();
-  kiln_exec_ctx ctx{sizeof(kiln_exec_ctx), static_cast<int32_t>(in_views.size()), in_views.data(), 1, &out_view,
-                    nullptr, 0, nullptr};
-  EXPECT_EQ(k.execute(state, &ctx), KILN_OK) << take_plugin_error();
-  k.destroy(state);
-  return y;
-}
-
 // y against the model's reals, given Y's value (dtype and parameters) and dims.
 void expect_output(const Tensor& y, const std::vector<double>& real, const Value& out, const std::vector<int64_t>& dims) {
   ASSERT_EQ(y.dims(), dims);
@@ -343,7 +305,7 @@ void expect_kernel_matches(Chain& chain, const std::string& name, const std::str
   std::unique_ptr<Node> fused = op_type.empty() ? nullptr : fuse(chain.graph(), op_type);
   const Node& node = fused ? *fused : *chain.graph().nodes().front();
   const kiln_kernel_desc& k = kernel(name);
-  ASSERT_EQ(check(k, node), "");
+  ASSERT_EQ(check_kernel(k, node), "");
   expect_output(run_kernel(k, node, chain.feeds()), real, *chain.end(), dims);
 }
 
@@ -836,7 +798,7 @@ void expect_declined(const std::string& name, const std::string& op_type, const 
   std::unique_ptr<Node> fused = op_type.empty() ? nullptr : fuse(chain.graph(), op_type);
   Node& node = fused ? *fused : *chain.graph().nodes().front();
   for (const auto& [key, value] : attrs) node.attributes[key] = value;
-  const std::string reason = check(kernel(name), node);
+  const std::string reason = check_kernel(kernel(name), node);
   EXPECT_NE(reason.find(expected), std::string::npos) << "reason: '" << reason << "', expected '" << expected << "'";
 }
 
