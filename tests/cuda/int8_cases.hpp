@@ -230,6 +230,10 @@ inline std::vector<KernelCase> pool_cases() {
   const std::vector<PoolCase> pools = {
       {"MaxPool", "3x3_s2_p1_same_grid_1x64x15x15", {1, 64, 15, 15},
        {{"kernel_shape", k(3, 3)}, {"strides", k(2, 2)}, {"pads", ints_attr({1, 1, 1, 1})}}, same, same},
+      // uint8 with a zero point on one grid: the integer SIMD max path (dense NHWC, 16-channel rows).
+      {"MaxPool", "3x3_s2_p1_same_grid_uint8_2x32x9x9", {2, 32, 9, 9},
+       {{"kernel_shape", k(3, 3)}, {"strides", k(2, 2)}, {"pads", ints_attr({1, 1, 1, 1})}},
+       grid(0.02f, 128, KILN_DTYPE_UINT8), grid(0.02f, 128, KILN_DTYPE_UINT8)},
       {"MaxPool", "2x2_s2_same_grid_linear_2x32x8x8", {2, 32, 8, 8}, {{"kernel_shape", k(2, 2)}, {"strides", k(2, 2)}}, same, same, true},
       {"MaxPool", "3x3_s1_p1_requantized_2x16x9x11", {2, 16, 9, 11},
        {{"kernel_shape", k(3, 3)}, {"pads", ints_attr({1, 1, 1, 1})}}, same, grid(0.015f)},

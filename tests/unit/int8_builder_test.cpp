@@ -77,6 +77,30 @@ TEST(Int8Assignment, KeepFp32KeepsALayerFloatAndQuantizesWhatItFeedsToInt8Layers
   EXPECT_EQ(g.find_value("b/int8")->producer->op_type, "QuantizeLinear");
 }
 
+// x -> MaxPool 2x2 -> conv -> y: nothing INT8 writes the pool's input, so the pool stays float and the one
+// quantization comes after it, on a quarter of the values.
+TEST(Int8Assignment, APassThroughLayerOnFreshlyQuantizedValuesStaysFloat) {
+  PassFixture f;
+  f.config.precision = "int8";
+  GraphBuilder b;
+  Value* x = b.input("x", {1, 4, 6, 6});
+  Node* pool = b.node("MaxPool", {x}, {"p"});
+  pool->attributes["kernel_shape"] = ints_attr({2, 2});
+  pool->attributes["strides"] = ints_attr({2, 2});
+  Value* p = pool->outputs[0];
+  GraphBuilder::typed(p, {1, 4, 3, 3});
+  Value* y = b.op("Conv", {p, b.constant("w", random_floats({2, 4, 1, 1}, 4))}, "y");
+  GraphBuilder::typed(y, {1, 2, 3, 3});
+  b.output(y);
+  const Int8Summary s = assign_int8(b.graph(), f.selector, f.config, {{"x", 0.02f}, {"p", 0.02f}, {"y", 0.1f}});
+  const Graph& g = b.graph();
+  EXPECT_EQ(s.int8_nodes, 1u) << s.describe();  // the conv alone
+  EXPECT_EQ(s.quantize_nodes, 1u);
+  EXPECT_EQ(g.find_value("p")->dtype, KILN_DTYPE_FLOAT32);
+  EXPECT_EQ(g.find_value("p/int8")->producer->op_type, "QuantizeLinear");
+  EXPECT_EQ(g.find_value("x/int8"), nullptr);
+}
+
 TEST(Int8Assignment, AnActivationWithoutAScaleKeepsItsReaderFloat) {
   PassFixture f;
   f.config.precision = "int8";

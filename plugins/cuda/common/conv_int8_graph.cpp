@@ -162,7 +162,8 @@ std::vector<cudnnBackendDescriptor_t> operations(Builder& b, const ConvInt8Graph
 
 }  // namespace
 
-std::unique_ptr<ConvInt8Graph> ConvInt8Graph::build(cudnnHandle_t handle, const ConvInt8GraphSpec& spec, std::string* why) {
+std::unique_ptr<ConvInt8Graph> ConvInt8Graph::build(cudnnHandle_t handle, const ConvInt8GraphSpec& spec, std::string* why,
+                                                    int config) {
   std::unique_ptr<ConvInt8Graph> g(new ConvInt8Graph);
   g->residual_ = spec.residual;
   g->z_alpha_tensor_ = spec.residual && spec.z_alpha_tensor;
@@ -187,8 +188,14 @@ std::unique_ptr<ConvInt8Graph> ConvInt8Graph::build(cudnnHandle_t handle, const 
   int64_t returned = 0;
   cudnnBackendGetAttribute(heuristics, CUDNN_ATTR_ENGINEHEUR_RESULTS, CUDNN_TYPE_BACKEND_DESCRIPTOR, kConfigs, &returned,
                            configs.data());
-  // The heuristic's order, first plan that builds (probe: within 10% of the best of the first three).
-  for (int64_t i = 0; i < returned; ++i) {
+  g->configs_ = static_cast<int>(returned);
+  if (config >= returned) {
+    *why = "cuDNN lists " + std::to_string(returned) + " engine configs for the int8 convolution graph, not config " +
+           std::to_string(config);
+    return nullptr;
+  }
+  // The one asked for, else the heuristic's order, first plan that builds.
+  for (int64_t i = config < 0 ? 0 : config; i < (config < 0 ? returned : config + 1); ++i) {
     cudnnBackendDescriptor_t plan = nullptr;
     if (cudnnBackendCreateDescriptor(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR, &plan) != CUDNN_STATUS_SUCCESS) break;
     const bool built = cudnnBackendSetAttribute(plan, CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, 1, &handle) ==
@@ -204,10 +211,12 @@ std::unique_ptr<ConvInt8Graph> ConvInt8Graph::build(cudnnHandle_t handle, const 
     cudnnBackendGetAttribute(plan, CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE, CUDNN_TYPE_INT64, 1, &count, &bytes);
     g->plan_ = plan;
     g->workspace_ = static_cast<size_t>(bytes);
+    g->config_ = static_cast<int>(i);
     g->engine_ = "cuDNN graph engine config " + std::to_string(i) + " of " + std::to_string(returned);
     return g;
   }
-  *why = "cuDNN has no engine for the int8 convolution graph here (" + std::to_string(returned) + " configs, none built)";
+  *why = config < 0 ? "cuDNN has no engine for the int8 convolution graph here (" + std::to_string(returned) + " configs, none built)"
+                    : "engine config " + std::to_string(config) + " of the int8 convolution graph does not build";
   return nullptr;
 }
 

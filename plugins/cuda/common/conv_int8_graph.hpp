@@ -46,14 +46,19 @@ struct ConvInt8GraphBuffers {
 
 class ConvInt8Graph {
  public:
-  // nullptr, with the reason in *why, when cuDNN has no engine for the graph on this GPU.
-  static std::unique_ptr<ConvInt8Graph> build(cudnnHandle_t handle, const ConvInt8GraphSpec& spec, std::string* why);
+  // nullptr, with the reason in *why, when cuDNN has no engine for the graph on this GPU. `config` picks one of
+  // the engine configurations cuDNN's heuristic lists (a timed choice, conv_int8_graph_tuning.hpp); -1 takes the
+  // first in the heuristic's order that builds.
+  static std::unique_ptr<ConvInt8Graph> build(cudnnHandle_t handle, const ConvInt8GraphSpec& spec, std::string* why,
+                                              int config = -1);
   ~ConvInt8Graph();
   ConvInt8Graph(const ConvInt8Graph&) = delete;
   ConvInt8Graph& operator=(const ConvInt8Graph&) = delete;
 
   size_t workspace() const { return workspace_; }
   const std::string& engine() const { return engine_; }
+  int config() const { return config_; }    // the index of the engine configuration in the heuristic's list
+  int configs() const { return configs_; }  // how many the heuristic listed
   cudnnStatus_t run(cudnnHandle_t handle, const ConvInt8GraphBuffers& b) const;
 
  private:
@@ -65,6 +70,7 @@ class ConvInt8Graph {
   bool residual_ = false;
   bool z_alpha_tensor_ = false;
   std::string engine_;
+  int config_ = -1, configs_ = 0;
 };
 
 }  // namespace kiln::cuda

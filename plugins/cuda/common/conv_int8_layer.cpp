@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/conv_int8_graph_tuning.hpp"
 #include "common/conv_int8_weights.hpp"
 #include "common/handles.hpp"
 #include "common/pad_channels.hpp"
@@ -156,7 +157,21 @@ void ConvInt8Layer::plan_graph(const Node& node, const Shapes& s) {
   graph_scale_ = DeviceBuffer(scale);
   graph_bias_ = DeviceBuffer(bias);
   graph_z_alpha_ = DeviceBuffer(std::vector<float>{spec.z_alpha});
-  node.note("fused int8 graph: " + graph_->engine() + ", workspace " + std::to_string(graph_->workspace()) + " bytes");
+  ConvInt8GraphBuffers constants;
+  constants.w = weight_.get();
+  constants.scale = graph_scale_.as<const float>();
+  constants.bias = graph_bias_.as<const float>();
+  constants.z_alpha = graph_z_alpha_.as<const float>();
+  std::string tuned;
+  const int fastest = tune_conv_int8_graph(spec, constants, *graph_, &tuned);
+  if (fastest != graph_->config()) {
+    std::string why;
+    if (std::unique_ptr<ConvInt8Graph> timed = ConvInt8Graph::build(cudnn_handle(nullptr), spec, &why, fastest))
+      graph_ = std::move(timed);
+    else
+      tuned += " (did not build here: " + why + "; kept " + graph_->engine() + ")";
+  }
+  node.note("fused int8 graph: " + tuned + "; workspace " + std::to_string(graph_->workspace()) + " bytes");
 }
 
 void ConvInt8Layer::run_graph(const ExecContext& ctx, const Shapes& s, cudaStream_t stream) const {
@@ -193,7 +208,7 @@ const ConvInt8Graph& ConvInt8Layer::graph_for(cudnnHandle_t handle, cudaStream_t
   KILN_CUDA(cudaStreamIsCapturing(stream, &capturing));
   if (capturing != cudaStreamCaptureStatusNone) return *graph_;  // no eager call came first: the create-time plan
   std::string why;
-  std::unique_ptr<ConvInt8Graph> built = ConvInt8Graph::build(handle, graph_spec_, &why);
+  std::unique_ptr<ConvInt8Graph> built = ConvInt8Graph::build(handle, graph_spec_, &why, graph_->config());
   if (!built) fail(KILN_ERROR_INTERNAL, label_ + ": the int8 graph built at create did not build for this stream: " + why);
   if (built->workspace() > graph_->workspace()) return *graph_;  // the workspace was sized for the create-time plan
   return *(graphs_[handle] = std::move(built));
