@@ -8,14 +8,22 @@ src=$2
 source "$(dirname "$0")/lib.sh"
 sdk_start "$build"
 
+# Where the CUDA toolkit is, the CUDA kernel must build.
+kernels=(com.example.cpu.LayerScale)
+cuda=()
+nvcc=$(command -v nvcc || true)
+if [[ -z "$nvcc" && -x /usr/local/cuda/bin/nvcc ]]; then nvcc=/usr/local/cuda/bin/nvcc; fi
+if [[ -n "$nvcc" ]]; then
+  kernels+=(com.example.cuda.LayerScale)
+  cuda=(-DCMAKE_CUDA_COMPILER="$nvcc")
+fi
+
 cp -r "$src/examples/plugin-template" "$work/template"
 rm -rf "$work/template/build"
-sdk_build "$work/template" "$work/build" -DPython3_EXECUTABLE=/usr/bin/python3
+sdk_build "$work/template" "$work/build" -DPython3_EXECUTABLE=/usr/bin/python3 "${cuda[@]}"
 plugin="$work/build/libcom_example_layer_scale.so"
 sdk_only_entry "$plugin"
 
-kernels=(com.example.cpu.LayerScale)
-if command -v nvcc >/dev/null || [[ -x /usr/local/cuda/bin/nvcc ]]; then kernels+=(com.example.cuda.LayerScale); fi
 listing=$("$prefix/bin/kiln" plugins --plugin "$plugin")
 echo "$listing"
 for kernel in "${kernels[@]}"; do
