@@ -5,20 +5,12 @@
 set -euo pipefail
 build=$1
 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
+sdk_start "$build"
 
-cmake --install "$build" --prefix "$work/prefix" >/dev/null
-cmake -S "$src/examples/swish_plugin" -B "$work/swish" -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$work/swish" >/dev/null
+sdk_build "$src/examples/swish_plugin" "$work/swish"
 plugin="$work/swish/libcom_example_swish.so"
-test -f "$plugin"
-
-# Only the entry symbol is exported.
-exported=$(nm -D --defined-only "$plugin" | awk '{print $3}')
-if [[ "$exported" != "kiln_plugin_entry" ]]; then
-  echo "FAIL: the plugin exports more than its entry symbol:"; echo "$exported"; exit 1
-fi
+sdk_only_entry "$plugin"
 
 /usr/bin/python3 - "$work" <<'PY'
 import sys, numpy as np, onnx
@@ -40,8 +32,8 @@ plugins:
 YAML
 
 # The installed kiln finds the reference pack in its own plugin folder.
-"$work/prefix/bin/kiln" plugins --plugin "$plugin" | grep -q "com.example.swish"
-"$work/prefix/bin/kiln" run "$work/swish.onnx" --config "$work/config.yaml" --input x="$work/x.npy" \
+"$prefix/bin/kiln" plugins --plugin "$plugin" | grep -q "com.example.swish"
+"$prefix/bin/kiln" run "$work/swish.onnx" --config "$work/config.yaml" --input x="$work/x.npy" \
   --output-dir "$work/out" --iterations 3 --verbose
 
 /usr/bin/python3 - "$work" <<'PY'
