@@ -8,9 +8,11 @@
 # side-by-side benchmark (benchmarks/gpu/compare.py: ResNet-50 and GoogLeNet, batch 1 and 256, kiln with
 # configs/cuda-fp16.yaml against PyTorch FP16 channels-last, eager and CUDA graph).
 # Files under $OUT come back: remote.log (everything printed), env.txt, tests.txt, conformance.txt,
-# compare.log, performance.md, results.json, int8.md (step int8: benchmarks/gpu/int8_compare.py).
+# compare.log, performance.md, results.json, int8.md (step int8: benchmarks/gpu/int8_compare.py), template.txt
+# (step template: the plugin template's CUDA kernel test).
 #
-# Environment: KILN_GPU_BUDGET_S (whole run, default 470 s), KILN_GPU_STEPS (default tests,conformance,bench),
+# Environment: KILN_GPU_BUDGET_S (whole run, default 470 s), KILN_GPU_INT8_S (the int8 step, default 300 s),
+# KILN_GPU_STEPS (default tests,conformance,bench),
 # KILN_GPU_MODELS (default resnet50,googlenet), KILN_GPU_BATCHES (default 1,256).
 set -u -o pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -206,9 +208,20 @@ main() {
   if want_step int8; then
     # INT8 (configs/cuda-int8.yaml) against kiln FP16 and PyTorch FP16 at batch 256, plus INT8 vs FP32 error.
     echo; echo "== INT8: calibration, accuracy against FP32, speed against FP16 =="
-    timeout -k 5 "$(limit 300)" python3 benchmarks/gpu/int8_compare.py --kiln "$BUNDLE/bin/kiln" \
-      --lib-path "$KILN_LD_LIBRARY_PATH" --model-dir /tmp/kiln-gpu-models --out "$OUT" --budget-s "$(limit 290)" 2>&1
+    local int8_s=${KILN_GPU_INT8_S:-300}
+    timeout -k 5 "$(limit "$int8_s")" python3 benchmarks/gpu/int8_compare.py --kiln "$BUNDLE/bin/kiln" \
+      --lib-path "$KILN_LD_LIBRARY_PATH" --model-dir /tmp/kiln-gpu-models --models "${KILN_GPU_MODELS:-resnet50,googlenet}" --out "$OUT" --budget-s "$(limit $((int8_s - 10)))" 2>&1
     note "int8: exit $? (int8.md)"
+  fi
+  if want_step template && [[ -d $BUNDLE/template ]]; then
+    # The plugin template's CUDA kernel (examples/plugin-template, built by scripts/gpu-check against the bundle's
+    # kiln) through its own test, against numpy.
+    echo; echo "== plugin template: its CUDA kernel's test =="
+    timeout -k 5 "$(limit 120)" env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" python3 \
+      examples/plugin-template/tests/layer_scale_test.py --kiln "$BUNDLE/bin/kiln" \
+      --plugin "$BUNDLE/template/libcom_example_layer_scale.so" --packs "$BUNDLE/lib/kiln/plugins" --device cuda \
+      --work /tmp/kiln-template 2>&1 | tee "$OUT/template.txt"
+    note "template: exit ${PIPESTATUS[0]} (template.txt)"
   fi
   if want_step probe && [[ -x $BUNDLE/bin/cudnn_int8_probe ]]; then
     echo; echo "== cuDNN INT8 probe: legacy-API algorithms and times, INT8 layouts against FP16 =="

@@ -204,6 +204,7 @@ struct PoolCase {
 };
 
 inline int pool_opset(const PoolCase& p) { return p.op == "MaxPool" ? 12 : 11; }
+inline bool is_max(const PoolCase& p) { return p.op == "MaxPool" || p.op == "GlobalMaxPool"; }
 
 // Q -> pool on the integers -> DQ.
 inline void build_int8_pool(CaseBuilder& b, const PoolCase& p) {
@@ -240,6 +241,11 @@ inline std::vector<KernelCase> pool_cases() {
       {"MaxPool", "3x3_s2_ceil_uint8_zero_points_1x24x10x13", {1, 24, 10, 13},
        {{"kernel_shape", k(3, 3)}, {"strides", k(2, 2)}, {"ceil_mode", int_attr(1)}}, grid(0.02f, 128, KILN_DTYPE_UINT8),
        grid(0.025f, 120, KILN_DTYPE_UINT8), true},
+      // Global pools of integers: a window over the whole image (the average requantized, the max on one grid).
+      {"GlobalAveragePool", "2x32x7x7", {2, 32, 7, 7}, {}, same, grid(0.004f)},
+      {"GlobalAveragePool", "uint8_zero_points_linear_1x24x5x6", {1, 24, 5, 6}, {}, grid(0.02f, 128, KILN_DTYPE_UINT8),
+       grid(0.01f, 100, KILN_DTYPE_UINT8), true},
+      {"GlobalMaxPool", "same_grid_2x32x7x7", {2, 32, 7, 7}, {}, same, same},
       {"AveragePool", "3x3_p1_exclude_pad_2x16x9x11", {2, 16, 9, 11},
        {{"kernel_shape", k(3, 3)}, {"pads", ints_attr({1, 1, 1, 1})}, {"count_include_pad", int_attr(0)}}, same, grid(0.01f)},
       {"AveragePool", "2x2_s2_include_pad_1x32x14x14", {1, 32, 14, 14},
@@ -251,10 +257,10 @@ inline std::vector<KernelCase> pool_cases() {
     // A max requantized computes what Q -> DQ -> MaxPool -> Q does, float operation for float operation; an average
     // sums in another order.
     KernelCase c(p.op + "_int8_" + p.name, [p](CaseBuilder& b) { build_int8_pool(b, p); },
-                 p.op == "MaxPool" ? Accuracy::Exact : Accuracy::Quantized, "", false);
+                 is_max(p) ? Accuracy::Exact : Accuracy::Quantized, "", false);
     // The reference's MaxPool takes integers on one grid as they are; anything else is checked against reals.
     if (!(p.op == "MaxPool" && p.in == p.out)) c.oracle_build = [p](CaseBuilder& b) { build_float_pool(b, p); };
-    if (p.op != "MaxPool") c.step = p.out.scales[0];
+    if (!is_max(p)) c.step = p.out.scales[0];
     cases.push_back(std::move(c));
   }
   return cases;

@@ -4,12 +4,16 @@
 // Two kernels, by where a plane's values lie: contiguous (NCHW and any dense LINEAR rank >= 3), one warp per plane;
 // channel-strided (NHWC, or a 4-D view), a block per 32 channels (of 16 bytes each where dense NHWC allows) of one
 // image, its 8 rows of threads splitting the plane, so that each warp reads neighbouring channels at once.
+// Int8/uint8 images (rank 4, per-tensor parameters) are a 2-D window pool whose window is the whole image
+// (common/pool_window.hpp): the average requantized onto Y's grid, the max exact on one shared grid. ResNet-50's
+// last INT8 block then feeds its average pool integers, not a dequantized copy 49 times larger.
 #include <cuda_fp16.h>
 
 #include <algorithm>
 
 #include "common/cuda_check.hpp"
 #include "common/image_dims.hpp"
+#include "common/pool_quant.hpp"
 
 namespace kiln::cuda {
 namespace {
@@ -157,25 +161,45 @@ struct GlobalPool {
     s.op_type = kMax ? "GlobalMaxPool" : "GlobalAveragePool";
     s.name = "kiln.cuda." + s.op_type;
     s.device = KILN_DEVICE_CUDA;
-    s.inputs = {io_layouts(kFloat, kLayouts)};
-    s.outputs = {io_layouts(kFloat, kLayouts)};
+    // As MaxPool and AveragePool: integers read with their scales, and a max exact on one grid.
+    s.flags = kMax ? KILN_KERNEL_QUANTIZED | KILN_KERNEL_QUANT_PASSTHROUGH : KILN_KERNEL_QUANTIZED;
+    s.inputs = {io_layouts(kFloat | kQuantizedDtypes, kLayouts)};
+    s.outputs = {io_layouts(kFloat | kQuantizedDtypes, kLayouts)};
     return s;
   }
   static std::string check(const Node& node) {
     const ValueInfo x = node.input(0);
     if (x.has_rank && x.rank() < 3) return "X needs rank >= 3 (N, C and spatial dims)";
-    return "";
+    if (is_quantized_dtype(x.dtype) && x.has_rank && x.rank() != 4) return "int8/uint8 X needs rank 4 (N, C, H, W)";
+    return quantized_reason(node, kMax);
   }
-  explicit GlobalPool(const Node&) {}
+  explicit GlobalPool(const Node& node) : quant(pool_quant(node)) {}
 
   void execute(ExecContext& ctx) {
     const Tensor x = ctx.input(0), y = ctx.output(0);
     if (x.rank() < 3 || y.numel() != x.dim(0) * x.dim(1) || y.dtype() != x.dtype())
       fail_invalid(std::string(kMax ? "GlobalMaxPool" : "GlobalAveragePool") + ": Y is not one value per plane of X");
     const auto stream = static_cast<cudaStream_t>(ctx.stream());
-    if (x.dtype() == KILN_DTYPE_FLOAT16) launch<__half, kMax>(x, y, stream);
+    if (is_quantized_dtype(x.dtype())) launch_whole_image_window(x, y, stream);
+    else if (x.dtype() == KILN_DTYPE_FLOAT16) launch<__half, kMax>(x, y, stream);
     else launch<float, kMax>(x, y, stream);
   }
+
+  // Integers: a window the size of the image, no padding (an average over every tap, as the global pool).
+  void launch_whole_image_window(const Tensor& x, const Tensor& y, cudaStream_t stream) const {
+    if (x.rank() != 4) fail_unsupported("int8/uint8 global pooling needs rank 4 (N, C, H, W)");
+    PoolLaunch l;
+    l.kind = kMax ? PoolKind::Max : PoolKind::AverageExcludingPads;
+    l.dtype = x.dtype();
+    l.quant = quant;
+    l.x = x.raw(), l.x_dims = ImageDims::of(x);
+    l.y = y.raw(), l.y_dims = ImageDims::of(y);
+    if (!y.strides()) l.y_dims = ImageDims::dense(y.shape(), KILN_LAYOUT_NHWC);  // [N, C, 1, 1]: the same bytes as NCHW
+    l.window.kernel[0] = x.dim(2), l.window.kernel[1] = x.dim(3);
+    launch_window_pool(l, stream);
+  }
+
+  PoolQuant quant;
 };
 
 }  // namespace
