@@ -1,11 +1,13 @@
 // Calling one kernel through its descriptor, as the core would, for tests of a pack's kernels on hand-built
-// nodes: check (accept, or decline with a reason), and infer -> create -> execute into a poisoned output.
+// nodes: check (accept, or decline with a reason), and infer -> create -> execute into a poisoned output (with
+// the workspace the kernel asks for).
 #ifndef KILN_TESTS_KERNEL_CALL_TESTING_HPP
 #define KILN_TESTS_KERNEL_CALL_TESTING_HPP
 
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,25 +26,26 @@ inline std::string check_kernel(const kiln_kernel_desc& k, const Node& node) {
   return reason;
 }
 
-// The kernel's output 0 for `feeds` (by value name; constants come from the node): infer, create, execute into
-// a poisoned tensor — NaN bytes for floats, 90 for integers — so a kernel that leaves part of Y unwritten fails.
-inline Tensor run_kernel(const kiln_kernel_desc& k, const Node& node, const std::map<std::string, Tensor>& feeds) {
-  std::vector<Tensor> inputs;
+// Output 0 as the kernel's infer describes it, poisoned — NaN bytes for floats, 90 for integers — so a kernel
+// that leaves part of Y unwritten fails.
+inline Tensor poisoned_output(const kiln_kernel_desc& k, const Node& node) {
   kiln_infer_ctx ictx;
-  for (const Value* v : node.inputs) {
-    inputs.push_back(!v ? Tensor() : v->constant ? *v->constant : feeds.at(v->name));
-    ictx.inputs.push_back(describe_value(v));
-  }
+  for (const Value* v : node.inputs) ictx.inputs.push_back(describe_value(v));
   ictx.outputs.resize(1);
   EXPECT_EQ(k.infer(k.user_data, host_api(), to_handle(&node), &ictx), KILN_OK) << take_plugin_error();
   EXPECT_TRUE(ictx.outputs[0].set && ictx.outputs[0].has_rank);
   Tensor y(ictx.outputs[0].dtype, ictx.outputs[0].dims);
   const bool real = y.dtype() == KILN_DTYPE_FLOAT32 || y.dtype() == KILN_DTYPE_FLOAT16 || y.dtype() == KILN_DTYPE_FLOAT64;
   y.fill_bytes(real ? 0xFF : 0x5A);
+  return y;
+}
 
-  void* state = nullptr;
-  EXPECT_EQ(k.create(k.user_data, host_api(), to_handle(&node), &state), KILN_OK) << take_plugin_error();
-  if (!state) return y;
+// Runs a prepared `state` of kernel k on `feeds` (by value name; constants come from the node) into y, with the
+// workspace the kernel asks for.
+inline void execute_kernel(const kiln_kernel_desc& k, void* state, const Node& node,
+                           const std::map<std::string, Tensor>& feeds, const Tensor& y) {
+  std::vector<Tensor> inputs;  // the views below point into these
+  for (const Value* v : node.inputs) inputs.push_back(!v ? Tensor() : v->constant ? *v->constant : feeds.at(v->name));
   std::vector<kiln_tensor> in_views;
   for (const Tensor& t : inputs) {
     kiln_tensor view = t.view();
@@ -52,9 +55,47 @@ inline Tensor run_kernel(const kiln_kernel_desc& k, const Node& node, const std:
   const kiln_tensor out_view = y.view();
   kiln_exec_ctx ctx{sizeof(kiln_exec_ctx), static_cast<int32_t>(in_views.size()), in_views.data(), 1, &out_view,
                     nullptr, 0, nullptr};
+  std::vector<uint8_t> workspace;
+  if (k.workspace_size) {
+    size_t bytes = 0;
+    EXPECT_EQ(k.workspace_size(state, &ctx, &bytes), KILN_OK) << take_plugin_error();
+    workspace.resize(bytes);
+    ctx.workspace = workspace.data();
+    ctx.workspace_bytes = bytes;
+  }
   EXPECT_EQ(k.execute(state, &ctx), KILN_OK) << take_plugin_error();
+}
+
+// The kernel's output 0 for `feeds`: infer, create, execute into a poisoned tensor.
+inline Tensor run_kernel(const kiln_kernel_desc& k, const Node& node, const std::map<std::string, Tensor>& feeds) {
+  Tensor y = poisoned_output(k, node);
+  void* state = nullptr;
+  EXPECT_EQ(k.create(k.user_data, host_api(), to_handle(&node), &state), KILN_OK) << take_plugin_error();
+  if (!state) return y;
+  execute_kernel(k, state, node, feeds, y);
   k.destroy(state);
   return y;
+}
+
+// The fused node for the chain of nodes in `graph`, as the fusion pass builds it: op_type = the kernel's, the original
+// nodes in `pattern`, inputs = each step's inputs but the chained one, outputs = the last step's.
+inline std::unique_ptr<Node> fused_node(const Graph& graph, const std::string& op_type) {
+  auto fused = std::make_unique<Node>();
+  fused->name = "fused";
+  fused->op_type = op_type;
+  const Value* chained = nullptr;
+  for (Node* n : graph.topological_order()) {
+    auto step = std::make_unique<Node>();
+    step->name = n->name, step->op_type = n->op_type, step->domain = n->domain, step->opset = n->opset;
+    step->inputs = n->inputs, step->outputs = n->outputs, step->attributes = n->attributes;
+    if (!chained) fused->opset = n->opset;
+    for (Value* in : n->inputs)
+      if (!chained || in != chained) fused->inputs.push_back(in);
+    chained = n->outputs[0];
+    fused->outputs = n->outputs;
+    fused->pattern.push_back(std::move(step));
+  }
+  return fused;
 }
 
 }  // namespace kiln::testing

@@ -1,0 +1,35 @@
+// ConvFused: Conv -> [BatchNormalization] -> [Add] -> [activation], the reference pack's pattern under the same
+// op name, so the fusion pass builds one fused node and the config's preference list picks whose kernel runs it.
+// It accepts the chains the reference ConvFused accepts (common/conv_fusion.hpp), except stacked siblings, and
+// computes them as the fast Conv does with the BatchNormalization folded into the packed weights.
+#include "common/fast_conv.hpp"
+
+namespace kiln::cpu_fast {
+namespace {
+
+struct ConvFused : FastConvKernel {
+  static KernelSpec spec() {
+    KernelSpec s = cpu_ref::fused_spec("ConvFused", 1, 2,
+                                       {{"", "Conv", -1, 0},
+                                        {"", "BatchNormalization", 0, KILN_PATTERN_OPTIONAL},
+                                        {"", "Add", -1, KILN_PATTERN_OPTIONAL},
+                                        cpu_ref::activation_pattern(KILN_PATTERN_OPTIONAL)});
+    s.name = "kiln.cpu_fast.ConvFused";
+    const uint64_t float32 = KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32);
+    for (kiln_io_spec& io : s.inputs) io.dtypes = float32;
+    s.outputs[0].dtypes = float32;
+    s.flags = KILN_KERNEL_STRIDED_OUTPUT;
+    return s;
+  }
+  static std::string check(const Node& node) { return FastConv::chain_reason(node); }
+  static void infer(const Node& node, InferContext& ctx) { ConvAttrs(node.pattern_step(0)).infer(ctx); }
+  explicit ConvFused(const Node& node) : FastConvKernel(FastConv(fused_steps(node))) { node.note(conv.packing_note()); }
+  ConvFused(const Node& node, const uint8_t* bytes, size_t length)
+      : FastConvKernel(FastConv(fused_steps(node), bytes, length)) {}
+};
+
+}  // namespace
+
+const kiln_kernel_desc* conv_fused_kernel() { return describe<ConvFused>(); }
+
+}  // namespace kiln::cpu_fast
