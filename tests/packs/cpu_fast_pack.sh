@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs compose through config alone: configs/cpu-fast.yaml loads kiln.cpu_reference and kiln.cpu_fast and
-# prefers the fast kernels. For the bundled CNN (and, when exported into ~/.cache/kiln/models, MobileNetV2 and
-# ResNet-50): the plan built with it runs every convolution (Conv, ConvFused) and Gemm/MatMul on kiln.cpu_fast
+# prefers the fast kernels. For the bundled CNN (and, when exported into ~/.cache/kiln/models, MobileNetV2,
+# GoogLeNet, whose inception 1x1 convolutions are stacked by horizontal fusion, and ResNet-50): the plan built with it runs every convolution (Conv, ConvFused) and Gemm/MatMul on kiln.cpu_fast
 # with a serialized state (packed weights), and every other layer on kiln.cpu_reference; the plan and the ONNX
 # run match configs/cpu.yaml's outputs within 1e-4 (relative above 1); configs/cpu.yaml never loads the fast pack.
 #
@@ -102,7 +102,7 @@ print([i.name for i in g.input if i.name not in init][0])' "$model")
 }
 
 one_model tiny_cnn "$src/examples/models/tiny_cnn.onnx"
-for m in mobilenet_v2 resnet50; do
+for m in mobilenet_v2 googlenet resnet50; do
   f=$HOME/.cache/kiln/models/$m.onnx
   if [[ -f $f ]]; then one_model "$m" "$f"; else echo "skip  $m: $f not exported (scripts/models/export_models.py)"; fi
 done

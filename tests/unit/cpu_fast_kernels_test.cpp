@@ -405,11 +405,11 @@ TEST(CpuFastChecks, DeclineWithAReason) {
   }
   {
     Case c(9);
-    conv(c, conv_geometries()[0], true);
+    conv(c, conv_geometries()[1], true);  // two groups
     c.node("Relu", {c.last().outputs[0]});
     std::unique_ptr<Node> fused = testing::fused_node(c.graph(), "ConvFused");
-    fused->attributes["kiln_stack"] = ints_attr({2, 2});
-    EXPECT_NE(reason("kiln.cpu_fast.ConvFused", *fused).find("stacked"), std::string::npos);
+    fused->attributes["kiln_stack"] = ints_attr({3, 3});
+    EXPECT_NE(reason("kiln.cpu_fast.ConvFused", *fused).find("grouped convolutions do not stack"), std::string::npos);
   }
   {
     Case c(10);

@@ -46,9 +46,6 @@ void im2col_2d(const float* image, int64_t channels, const ConvShape& s, float* 
   }
 }
 
-// The attribute the core gives a node that stacks sibling convolutions (horizontal fusion).
-const char* const kStack = "kiln_stack";
-
 }  // namespace
 
 std::string FastConv::conv_reason(const Node& conv) {
@@ -61,27 +58,29 @@ std::string FastConv::conv_reason(const Node& conv) {
 }
 
 std::string FastConv::chain_reason(const Node& fused) {
-  if (fused.has(kStack)) return "stacked sibling convolutions (horizontal fusion) are left to the reference pack";
-  const std::vector<FusedStep> steps = fused_steps(fused);
-  const Node& conv = steps[0].node;
-  std::string why = conv_reason(conv);
-  if (const auto bn = step_named(steps, "BatchNormalization"); bn && why.empty()) why = cpu_ref::conv_bn_reason(bn->node, conv);
-  if (const auto add = step_named(steps, "Add"); add && why.empty()) why = cpu_ref::conv_add_reason(*add, conv);
-  if (const auto act = activation_step(steps); act && why.empty()) why = Activation::check(act->node);
-  return why;
+  if (const std::string why = conv_reason(fused_steps(fused)[0].node); !why.empty()) return why;
+  return cpu_ref::conv_fused_reason(fused);
 }
 
-FastConv::FastConv(const std::vector<FusedStep>& steps, int)
-    : attrs_(steps[0].node), activation_(activation_of(steps)), weight_dims_(steps[0].node.input(1).dims) {
+FastConv::FastConv(const Node& node, const std::vector<FusedStep>& steps, int)
+    : attrs_(steps[0].node),
+      activation_(activation_of(steps)),
+      weight_dims_(steps[0].node.input(1).dims),
+      stack_(node.attr_ints(cpu_ref::kStack, {})) {
   if (const auto add = step_named(steps, "Add")) add_input_ = add->fused_input(add->other_input());
+  const int64_t maps = weight_dims_.at(0), group = attrs_.group;
+  if (group <= 0 || maps % group) fail_invalid("Conv: group " + std::to_string(group) + " does not divide " + std::to_string(maps) + " output channels");
+}
+
+std::vector<int64_t> FastConv::block_rows() const {
+  return stack_.empty() ? std::vector<int64_t>(static_cast<size_t>(attrs_.group), weight_dims_[0] / attrs_.group) : stack_;
 }
 
 int64_t FastConv::depth() const { return weight_dims_[1] * weight_dims_[2] * weight_dims_[3]; }
 
-FastConv::FastConv(const std::vector<FusedStep>& steps) : FastConv(steps, 0) {
+FastConv::FastConv(const Node& node, const std::vector<FusedStep>& steps) : FastConv(node, steps, 0) {
   const Node& conv = steps[0].node;
-  const int64_t maps = weight_dims_[0], group = attrs_.group;
-  if (group <= 0 || maps % group) fail_invalid("Conv: group " + std::to_string(group) + " does not divide " + std::to_string(maps) + " output channels");
+  const int64_t maps = weight_dims_[0];
   std::vector<float> weight;
   if (const auto bn = step_named(steps, "BatchNormalization")) {
     const cpu_ref::FoldedConv folded(conv, bn->node, "ConvFused");
@@ -93,17 +92,21 @@ FastConv::FastConv(const std::vector<FusedStep>& steps) : FastConv(steps, 0) {
   }
   if (static_cast<int64_t>(bias_.size()) != maps)
     fail_invalid("Conv: B has " + std::to_string(bias_.size()) + " values for " + std::to_string(maps) + " output channels");
-  const int64_t mg = maps / group;
-  for (int64_t g = 0; g < group; ++g)
-    weights_.emplace_back(Side::kLeft, Matrix{weight.data() + g * mg * depth(), depth(), false}, mg, depth());
+  int64_t row = 0;
+  for (int64_t rows : block_rows()) {
+    weights_.emplace_back(Side::kLeft, Matrix{weight.data() + row * depth(), depth(), false}, rows, depth());
+    row += rows;
+  }
 }
 
-FastConv::FastConv(const std::vector<FusedStep>& steps, const uint8_t* bytes, size_t length) : FastConv(steps, 0) {
-  StateReader in(bytes, length, "kiln.cpu_fast Conv '" + steps[0].node.name() + "'");
-  const int64_t group = in.int_value();
-  if (group != attrs_.group || group <= 0 || weight_dims_[0] % group)
-    fail_invalid("kiln.cpu_fast Conv: the plan's state has " + std::to_string(group) + " groups, the node " + std::to_string(attrs_.group));
-  for (int64_t g = 0; g < group; ++g) weights_.push_back(in.packed(Side::kLeft, weight_dims_[0] / group, depth()));
+FastConv::FastConv(const Node& node, const std::vector<FusedStep>& steps, const uint8_t* bytes, size_t length)
+    : FastConv(node, steps, 0) {
+  StateReader in(bytes, length, "kiln.cpu_fast Conv '" + node.name() + "'");
+  const std::vector<int64_t> rows = block_rows();
+  const int64_t blocks = in.int_value();
+  if (blocks != static_cast<int64_t>(rows.size()))
+    fail_invalid("kiln.cpu_fast Conv: the plan's state has " + std::to_string(blocks) + " blocks of W, the node " + std::to_string(rows.size()));
+  for (int64_t r : rows) weights_.push_back(in.packed(Side::kLeft, r, depth()));
   bias_ = in.floats();
   if (static_cast<int64_t>(bias_.size()) != weight_dims_[0]) fail_invalid("kiln.cpu_fast Conv: the plan's bias does not match W");
   in.finish();
@@ -120,7 +123,8 @@ std::vector<uint8_t> FastConv::serialize() const {
 std::string FastConv::packing_note() const {
   const PackedMatrix& w = weights_[0];
   return "W packed once into " + std::to_string(kMR) + "x" + std::to_string(kNR) + " SGEMM panels: " +
-         std::to_string(weights_.size()) + " group(s) of " + std::to_string(w.rows) + "x" + std::to_string(w.cols) +
+         std::to_string(weights_.size()) + (stack_.empty() ? " group(s)" : " stacked siblings") + " of " +
+         std::to_string(w.rows) + "x" + std::to_string(w.cols) +
          " (" + std::to_string(weights_.size() * w.data.size() * sizeof(float) / 1024) + " KiB in the plan); sgemm path here: " + sgemm_isa();
 }
 
@@ -155,31 +159,36 @@ void FastConv::execute(ExecContext& ctx) const {
       addend = broadcast.data();
     }
   }
+  if (ctx.num_outputs() != static_cast<int>(weights_.size()) && !stack_.empty())
+    fail_invalid("kiln.cpu_fast ConvFused: a stacked node needs one output per sibling");
   float* cols = static_cast<float*>(ctx.workspace());
   float* scratch = cols + (s.pointwise ? 0 : s.cg * s.kernel_size * s.out_size);
-  cpu_ref::ImageOutput<float> images(y);
+  std::vector<cpu_ref::ImageOutput<float>> images;
+  for (int k = 0; k < (stack_.empty() ? 1 : ctx.num_outputs()); ++k) images.emplace_back(ctx.output(k));
   for (int64_t n = 0; n < s.batch; ++n) {
-    float* out = images.image(n, size);
-    for (int64_t g = 0; g < s.group; ++g) {
+    int64_t row = 0;  // the first output channel of block b
+    for (size_t b = 0; b < weights_.size(); row += weights_[b].rows, ++b) {
+      // A group's block reads that group's channels; stacked siblings all read the whole image, unfolded once.
+      const int64_t g = stack_.empty() ? static_cast<int64_t>(b) : 0, rows = weights_[b].rows;
       const float* image = x.data<float>() + (n * s.channels + g * s.cg) * s.in_size;
-      if (!s.pointwise) im2col_2d(image, s.cg, s, cols);
-      const Operand b{nullptr, Matrix{s.pointwise ? image : cols, s.out_size, false}};
-      sgemm(s.mg, s.out_size, depth(), Operand{&weights_[static_cast<size_t>(g)], {}}, b, out + g * s.mg * s.out_size,
-            s.out_size, scratch);
+      if (!s.pointwise && (stack_.empty() || b == 0)) im2col_2d(image, s.cg, s, cols);
+      float* out = stack_.empty() ? images[0].image(n, size) + row * s.out_size : images[b].image(n, rows * s.out_size);
+      sgemm(rows, s.out_size, depth(), Operand{&weights_[b], {}}, Operand{nullptr, Matrix{s.pointwise ? image : cols, s.out_size, false}},
+            out, s.out_size, scratch);
+      // The unfused order: (conv + bias) + addend, then the activation.
+      for (int64_t m = 0; m < rows; ++m) {
+        float* values = out + m * s.out_size;
+        const float bias = bias_[static_cast<size_t>(row + m)];
+        const float* add = addend ? addend + n * size + (row + m) * s.out_size : nullptr;
+        if (add)
+          for (int64_t o = 0; o < s.out_size; ++o) values[o] = values[o] + bias + add[o];
+        else
+          for (int64_t o = 0; o < s.out_size; ++o) values[o] += bias;
+      }
+      activation_.apply(out, rows * s.out_size);
     }
-    // The unfused order: (conv + bias) + addend, then the activation.
-    for (int64_t m = 0; m < s.maps; ++m) {
-      float* row = out + m * s.out_size;
-      const float bias = bias_[static_cast<size_t>(m)];
-      const float* add = addend ? addend + n * size + m * s.out_size : nullptr;
-      if (add)
-        for (int64_t o = 0; o < s.out_size; ++o) row[o] = row[o] + bias + add[o];
-      else
-        for (int64_t o = 0; o < s.out_size; ++o) row[o] += bias;
-    }
-    activation_.apply(out, size);
   }
-  images.finish();
+  for (cpu_ref::ImageOutput<float>& image : images) image.finish();
 }
 
 }  // namespace kiln::cpu_fast

@@ -1,8 +1,9 @@
 // The fast pack's 2-D convolution, float32 NCHW: Conv alone, or the fused chain Conv -> [BatchNormalization] ->
-// [Add] -> [activation] (ops/conv.cpp and ops/fused_conv.cpp register one kernel each on this one class).
+// [Add] -> [activation], possibly stacked with its siblings by horizontal fusion (ops/conv.cpp and
+// ops/fused_conv.cpp register one kernel each on this one class).
 //
 // When the layer is built (create), the constant weights (with a BatchNormalization folded in) are packed once per
-// group into the GEMM's panel layout, and that packed state is what serialize writes into a plan, so a plan loads
+// group (or per stacked sibling) into the GEMM's panel layout, and that packed state is what serialize writes into a plan, so a plan loads
 // without packing again. Each run unfolds each image's group (im2col, skipped for 1x1 stride-1 unpadded kernels)
 // into the workspace, multiplies it by the packed weights straight into the output image, then applies bias, Add
 // operand and activation in place. The attributes, shapes and fusion checks are the reference pack's own
@@ -31,8 +32,9 @@ class FastConv {
   // The same for a whole fused chain (Conv, then its optional steps).
   static std::string chain_reason(const Node& fused);
 
-  explicit FastConv(const std::vector<FusedStep>& steps);                                  // create: fold and pack
-  FastConv(const std::vector<FusedStep>& steps, const uint8_t* bytes, size_t length);      // from a plan
+  // `node` is the layer (a Conv, or a fused node), `steps` its chain (cpu_ref::lone_step for a Conv).
+  FastConv(const Node& node, const std::vector<FusedStep>& steps);                              // create: fold, pack
+  FastConv(const Node& node, const std::vector<FusedStep>& steps, const uint8_t* bytes, size_t length);  // from a plan
   std::vector<uint8_t> serialize() const;
   // For `kiln inspect`: what was packed, and which SGEMM path this machine takes.
   std::string packing_note() const;
@@ -40,15 +42,18 @@ class FastConv {
   void execute(ExecContext& ctx) const;
 
  private:
-  explicit FastConv(const std::vector<FusedStep>& steps, int);  // what every constructor reads from the node
+  FastConv(const Node& node, const std::vector<FusedStep>& steps, int);  // what every constructor reads from the node
   ConvShape shape(const ExecContext& ctx) const;
   int64_t depth() const;
+  // The output channels of each packed block of W: one block per group, or one per stacked sibling.
+  std::vector<int64_t> block_rows() const;
 
   ConvAttrs attrs_;
   Activation activation_;
   int add_input_ = -1;  // the fused node's position of the Add operand; -1 without an Add
   std::vector<int64_t> weight_dims_;
-  std::vector<PackedMatrix> weights_;  // one per group: [maps / group, channels / group * kernel size]
+  std::vector<int64_t> stack_;         // a stacked node's output channels per sibling (empty: one output)
+  std::vector<PackedMatrix> weights_;  // per block: [its output channels, channels / group * kernel size]
   std::vector<float> bias_;            // one per output channel (zeros without a bias)
 };
 

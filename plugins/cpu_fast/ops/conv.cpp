@@ -18,9 +18,9 @@ struct Conv : FastConvKernel {
   }
   static std::string check(const Node& node) { return FastConv::conv_reason(node); }
   static void infer(const Node& node, InferContext& ctx) { ConvAttrs(node).infer(ctx); }
-  explicit Conv(const Node& node) : FastConvKernel(FastConv(cpu_ref::lone_step(node))) { node.note(conv.packing_note()); }
+  explicit Conv(const Node& node) : FastConvKernel(FastConv(node, cpu_ref::lone_step(node))) { node.note(conv.packing_note()); }
   Conv(const Node& node, const uint8_t* bytes, size_t length)
-      : FastConvKernel(FastConv(cpu_ref::lone_step(node), bytes, length)) {}
+      : FastConvKernel(FastConv(node, cpu_ref::lone_step(node), bytes, length)) {}
 };
 
 }  // namespace

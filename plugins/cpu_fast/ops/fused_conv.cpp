@@ -1,7 +1,8 @@
 // ConvFused: Conv -> [BatchNormalization] -> [Add] -> [activation], the reference pack's pattern under the same
 // op name, so the fusion pass builds one fused node and the config's preference list picks whose kernel runs it.
-// It accepts the chains the reference ConvFused accepts (common/conv_fusion.hpp), except stacked siblings, and
-// computes them as the fast Conv does with the BatchNormalization folded into the packed weights.
+// It accepts the chains the reference ConvFused accepts (common/conv_fusion.hpp), stacked siblings included, and
+// computes them as the fast Conv does, with the BatchNormalization folded into the packed weights.
+#include "common/conv_fusion.hpp"
 #include "common/fast_conv.hpp"
 
 namespace kiln::cpu_fast {
@@ -18,14 +19,15 @@ struct ConvFused : FastConvKernel {
     const uint64_t float32 = KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32);
     for (kiln_io_spec& io : s.inputs) io.dtypes = float32;
     s.outputs[0].dtypes = float32;
-    s.flags = KILN_KERNEL_STRIDED_OUTPUT;
+    s.flags = KILN_KERNEL_STRIDED_OUTPUT | KILN_KERNEL_STACKABLE;
+    s.outputs[0].flags |= KILN_IO_VARIADIC;  // a stacked node has one output per sibling
     return s;
   }
   static std::string check(const Node& node) { return FastConv::chain_reason(node); }
-  static void infer(const Node& node, InferContext& ctx) { ConvAttrs(node.pattern_step(0)).infer(ctx); }
-  explicit ConvFused(const Node& node) : FastConvKernel(FastConv(fused_steps(node))) { node.note(conv.packing_note()); }
+  static void infer(const Node& node, InferContext& ctx) { cpu_ref::infer_conv_fused(node, ctx); }
+  explicit ConvFused(const Node& node) : FastConvKernel(FastConv(node, fused_steps(node))) { node.note(conv.packing_note()); }
   ConvFused(const Node& node, const uint8_t* bytes, size_t length)
-      : FastConvKernel(FastConv(fused_steps(node), bytes, length)) {}
+      : FastConvKernel(FastConv(node, fused_steps(node), bytes, length)) {}
 };
 
 }  // namespace

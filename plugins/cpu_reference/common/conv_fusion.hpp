@@ -1,6 +1,6 @@
-// What a fused convolution (Conv -> [BatchNormalization] -> [Add] -> [activation]) must check and prepare,
-// whatever computes it: why the BatchNormalization or the Add step cannot fuse, and the BatchNormalization folded
-// into the Conv's weights and bias. The reference pack's ConvFused and the fast pack's (plugins/cpu_fast) share
+// What a fused convolution (Conv -> [BatchNormalization] -> [Add] -> [activation], possibly stacked with its
+// siblings) must check and prepare, whatever computes it: why a step or the stacking cannot fuse, the output
+// shapes, and the BatchNormalization folded into the Conv's weights and bias. The reference pack's ConvFused and the fast pack's (plugins/cpu_fast) share
 // it, so both accept exactly the same chains.
 #ifndef KILN_CPU_REF_CONV_FUSION_HPP
 #define KILN_CPU_REF_CONV_FUSION_HPP
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/activation.hpp"
 #include "common/conv_core.hpp"
 #include "common/fused.hpp"
 
@@ -34,6 +35,53 @@ inline std::string conv_add_reason(const FusedStep& add, const Node& conv) {
   if (!broadcasts_to(other.dims, out))
     return "the Add operand " + dims_text(other.dims) + " does not broadcast to the convolution's output " + dims_text(out);
   return "";
+}
+
+// The attribute the core gives a node that stacks sibling convolutions (KILN_KERNEL_STACKABLE): each sibling's
+// output channels, in order.
+const char* const kStack = "kiln_stack";
+
+// Why a stacked node cannot be computed as one convolution split into its outputs, or "".
+inline std::string conv_stack_reason(const Node& node, const std::vector<FusedStep>& steps) {
+  const Node& conv = steps[0].node;
+  if (conv.attr_int("group", 1) != 1) return "grouped convolutions do not stack (their groups would mix)";
+  if (step_named(steps, "Add")) return "a stacked convolution cannot add a per-sibling operand";
+  const std::vector<int64_t> sizes = node.attr_ints(kStack);
+  int64_t total = 0;
+  for (int64_t m : sizes) total += m;
+  const ValueInfo w = conv.input(1);
+  if (!w.has_rank || w.dims.empty() || w.dims[0] != total) return "kiln_stack does not add up to W's output channels";
+  if (static_cast<int64_t>(sizes.size()) != node.num_outputs()) return "kiln_stack needs one output per sibling";
+  return "";
+}
+
+// Why the fused chain `node` cannot be computed as one convolution with its epilogue, or "".
+inline std::string conv_fused_reason(const Node& node) {
+  const std::vector<FusedStep> steps = fused_steps(node);
+  const Node& conv = steps[0].node;
+  std::string why;
+  if (const auto bn = step_named(steps, "BatchNormalization")) why = conv_bn_reason(bn->node, conv);
+  if (const auto add = step_named(steps, "Add"); add && why.empty()) why = conv_add_reason(*add, conv);
+  if (const auto act = activation_step(steps); act && why.empty()) why = Activation::check(act->node);
+  if (node.has(kStack) && why.empty()) why = conv_stack_reason(node, steps);
+  return why;
+}
+
+// The fused chain's outputs: the Conv's, or with stacking one per sibling, each with its share of the channels.
+inline void infer_conv_fused(const Node& node, InferContext& ctx) {
+  const ConvAttrs attrs(node.pattern_step(0));
+  if (!node.has(kStack)) return attrs.infer(ctx);
+  const ValueInfo x = ctx.input(0), w = ctx.input(1);
+  const std::vector<int64_t> sizes = node.attr_ints(kStack);
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (!x.has_rank || !w.has_rank) {
+      ctx.set_output_unknown_rank(static_cast<int>(i), x.dtype);
+      continue;
+    }
+    std::vector<int64_t> dims = attrs.output_dims(x.dims, w.dims);
+    dims[1] = sizes[i];  // sibling i's share of the stacked output channels
+    ctx.set_output(static_cast<int>(i), x.dtype, dims);
+  }
 }
 
 // A Conv's constant weights and bias with a BatchNormalization folded in, in double: s * (W * x + b - mean) +

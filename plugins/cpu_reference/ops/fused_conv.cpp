@@ -17,23 +17,6 @@
 namespace kiln::cpu_ref {
 namespace {
 
-// The attribute the core gives a node that stacks sibling convolutions (KILN_KERNEL_STACKABLE).
-const char* const kStack = "kiln_stack";
-
-// Why a stacked node cannot be computed as one convolution split into its outputs, or "".
-std::string stack_reason(const Node& node, const std::vector<FusedStep>& steps) {
-  const Node& conv = steps[0].node;
-  if (conv.attr_int("group", 1) != 1) return "grouped convolutions do not stack (their groups would mix)";
-  if (step_named(steps, "Add")) return "a stacked convolution cannot add a per-sibling operand";
-  const std::vector<int64_t> sizes = node.attr_ints(kStack);
-  int64_t total = 0;
-  for (int64_t m : sizes) total += m;
-  const ValueInfo w = conv.input(1);
-  if (!w.has_rank || w.dims.empty() || w.dims[0] != total) return "kiln_stack does not add up to W's output channels";
-  if (static_cast<int64_t>(sizes.size()) != node.num_outputs()) return "kiln_stack needs one output per sibling";
-  return "";
-}
-
 struct ConvFused {
   static KernelSpec spec() {
     KernelSpec s = fused_spec("ConvFused", 1, 2,
@@ -47,31 +30,8 @@ struct ConvFused {
     s.outputs[0].flags |= KILN_IO_VARIADIC;  // a stacked node has one output per sibling
     return s;
   }
-  static std::string check(const Node& node) {
-    const std::vector<FusedStep> steps = fused_steps(node);
-    const Node& conv = steps[0].node;
-    std::string why;
-    if (const auto bn = step_named(steps, "BatchNormalization")) why = conv_bn_reason(bn->node, conv);
-    if (const auto add = step_named(steps, "Add"); add && why.empty()) why = conv_add_reason(*add, conv);
-    if (const auto act = activation_step(steps); act && why.empty()) why = Activation::check(act->node);
-    if (node.has(kStack) && why.empty()) why = stack_reason(node, steps);
-    return why;
-  }
-  static void infer(const Node& node, InferContext& ctx) {
-    const ConvAttrs attrs(node.pattern_step(0));
-    if (!node.has(kStack)) return attrs.infer(ctx);
-    const ValueInfo x = ctx.input(0), w = ctx.input(1);
-    const std::vector<int64_t> sizes = node.attr_ints(kStack);
-    for (size_t i = 0; i < sizes.size(); ++i) {
-      if (!x.has_rank || !w.has_rank) {
-        ctx.set_output_unknown_rank(static_cast<int>(i), x.dtype);
-        continue;
-      }
-      std::vector<int64_t> dims = attrs.output_dims(x.dims, w.dims);
-      dims[1] = sizes[i];  // sibling i's share of the stacked output channels
-      ctx.set_output(static_cast<int>(i), x.dtype, dims);
-    }
-  }
+  static std::string check(const Node& node) { return conv_fused_reason(node); }
+  static void infer(const Node& node, InferContext& ctx) { infer_conv_fused(node, ctx); }
 
   explicit ConvFused(const Node& node) : ConvFused(fused_steps(node)) {
     if (node.has(kStack)) stack = node.attr_ints(kStack);
