@@ -294,6 +294,22 @@ TEST(CpuFastMatMul, BatchesBroadcastAndVectors) {
   }
 }
 
+TEST(CpuFastMaxPool, WindowsPadsStridesDilationsCeilMode) {
+  const std::vector<std::pair<std::vector<int64_t>, Attrs>> cases = {
+      {{2, 3, 9, 8}, {{"kernel_shape", ints_attr({3, 3})}, {"strides", ints_attr({2, 2})}}},
+      {{1, 4, 14, 14}, {{"kernel_shape", ints_attr({3, 3})}, {"strides", ints_attr({2, 2})}, {"ceil_mode", int_attr(1)}}},  // GoogLeNet's
+      {{1, 2, 7, 9}, {{"kernel_shape", ints_attr({3, 3})}, {"pads", ints_attr({1, 1, 1, 1})}}},                              // stride 1, padded
+      {{1, 3, 10, 11}, {{"kernel_shape", ints_attr({2, 3})}, {"dilations", ints_attr({2, 1})}, {"pads", ints_attr({0, 2, 1, 0})}}},
+      {{1, 1, 5, 6}, {{"kernel_shape", ints_attr({2, 2})}, {"strides", ints_attr({3, 2})}, {"auto_pad", string_attr("SAME_UPPER")}}},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE("case " + std::to_string(i));
+    Case c(i);
+    c.node("MaxPool", {c.input("x", cases[i].first)}, cases[i].second, 12);
+    expect_matches("kiln.cpu_fast.MaxPool", "kiln.cpu_ref.MaxPool", c.last(), c.feeds(), 0);
+  }
+}
+
 // ---- the plan state: serialize -> deserialize ----
 
 // The bytes kernel k's prepared state for `node` serializes to.
@@ -410,6 +426,13 @@ TEST(CpuFastChecks, DeclineWithAReason) {
     std::unique_ptr<Node> fused = testing::fused_node(c.graph(), "ConvFused");
     fused->attributes["kiln_stack"] = ints_attr({3, 3});
     EXPECT_NE(reason("kiln.cpu_fast.ConvFused", *fused).find("grouped convolutions do not stack"), std::string::npos);
+  }
+  {
+    Case c(11);
+    Node* pool = c.node("MaxPool", {c.input("x", {1, 3, 8, 8})}, {{"kernel_shape", ints_attr({2, 2})}}, 12);
+    pool->outputs.push_back(c.graph().add_value("indices"));
+    pool->outputs[1]->dtype = KILN_DTYPE_INT64;
+    EXPECT_NE(reason("kiln.cpu_fast.MaxPool", c.last()).find("Indices"), std::string::npos);
   }
   {
     Case c(10);

@@ -14,13 +14,14 @@
 namespace kiln::cpu_fast {
 namespace {
 
-typedef float Vec8 __attribute__((vector_size(32)));
+typedef float Vec8 __attribute__((vector_size(32)));  // an AVX register
+typedef float Vec4 __attribute__((vector_size(16)));  // an SSE register (the baseline x86-64 ISA)
 
 #define KILN_ALWAYS_INLINE inline __attribute__((always_inline))
 
 // Unaligned loads and stores (vectors are passed by reference: by value they would change the ABI with the ISA).
-KILN_ALWAYS_INLINE void load8(Vec8& v, const float* p) { std::memcpy(&v, p, sizeof v); }
-KILN_ALWAYS_INLINE void store8(float* p, const Vec8& v) { std::memcpy(p, &v, sizeof v); }
+template <class V> KILN_ALWAYS_INLINE void load(V& v, const float* p) { std::memcpy(&v, p, sizeof v); }
+template <class V> KILN_ALWAYS_INLINE void store(float* p, const V& v) { std::memcpy(p, &v, sizeof v); }
 
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
@@ -54,42 +55,47 @@ void pack_right(const Matrix& b, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
 }
 
 // C[R, cols] (+)= panel A[R, kc] * panel B[kc, kNR] (columns past `cols` computed and dropped). R is a template
-// argument so that edge rows cost nothing.
-template <int R>
+// argument so that edge rows cost nothing. V is the register: the tile is computed in chunks of two registers'
+// width of columns (one chunk of 16 with AVX, two of 8 with SSE), so that its 2R accumulators stay in registers
+// (12 + 3 of the 16 either ISA has).
+template <int R, class V>
 KILN_ALWAYS_INLINE void micro(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t cols,
                               bool accumulate) {
-  Vec8 acc[R][2];
-  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = Vec8{};
-  for (int64_t p = 0; p < kc; ++p, a += kMR, b += kNR) {
-    Vec8 b0, b1;
-    load8(b0, b);
-    load8(b1, b + 8);
-    for (int r = 0; r < R; ++r) {
-      acc[r][0] += a[r] * b0;
-      acc[r][1] += a[r] * b1;
+  constexpr int64_t kWidth = sizeof(V) / sizeof(float);
+  float tile[R][kNR];
+  for (int64_t j0 = 0; j0 < kNR; j0 += 2 * kWidth) {
+    V acc[R][2];
+    for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = V{};
+    const float* ap = a;
+    const float* bp = b + j0;
+    for (int64_t p = 0; p < kc; ++p, ap += kMR, bp += kNR) {
+      V b0, b1;
+      load(b0, bp);
+      load(b1, bp + kWidth);
+      for (int r = 0; r < R; ++r) {
+        acc[r][0] += ap[r] * b0;
+        acc[r][1] += ap[r] * b1;
+      }
     }
-  }
-  if (cols == kNR) {
     for (int r = 0; r < R; ++r)
       for (int half = 0; half < 2; ++half) {
-        float* at = c + r * ldc + 8 * half;
-        Vec8 sum = acc[r][half];
-        if (accumulate) {
-          Vec8 old;
-          load8(old, at);
+        V sum = acc[r][half];
+        float* at = cols == kNR ? c + r * ldc + j0 + half * kWidth : &tile[r][j0 + half * kWidth];
+        if (accumulate && cols == kNR) {
+          V old;
+          load(old, at);
           sum += old;
         }
-        store8(at, sum);
+        store(at, sum);
       }
-    return;
   }
-  float tile[R][kNR];
-  std::memcpy(tile, acc, sizeof tile);
+  if (cols == kNR) return;
   for (int r = 0; r < R; ++r)
     for (int64_t j = 0; j < cols; ++j) c[r * ldc + j] = accumulate ? c[r * ldc + j] + tile[r][j] : tile[r][j];
 }
 
 // One block: C[mc, nc] (+)= packed A block [mc, kc] * packed B block [kc, nc].
+template <class V>
 KILN_ALWAYS_INLINE void macro(int64_t mc, int64_t nc, int64_t kc, const float* a, const float* b, float* c,
                               int64_t ldc, bool accumulate) {
   for (int64_t jr = 0; jr < nc; jr += kNR) {
@@ -99,12 +105,12 @@ KILN_ALWAYS_INLINE void macro(int64_t mc, int64_t nc, int64_t kc, const float* a
       const float* bp = b + jr * kc;
       float* cp = c + ir * ldc + jr;
       switch (std::min(kMR, mc - ir)) {
-        case 6: micro<6>(kc, ap, bp, cp, ldc, cols, accumulate); break;
-        case 5: micro<5>(kc, ap, bp, cp, ldc, cols, accumulate); break;
-        case 4: micro<4>(kc, ap, bp, cp, ldc, cols, accumulate); break;
-        case 3: micro<3>(kc, ap, bp, cp, ldc, cols, accumulate); break;
-        case 2: micro<2>(kc, ap, bp, cp, ldc, cols, accumulate); break;
-        default: micro<1>(kc, ap, bp, cp, ldc, cols, accumulate); break;
+        case 6: micro<6, V>(kc, ap, bp, cp, ldc, cols, accumulate); break;
+        case 5: micro<5, V>(kc, ap, bp, cp, ldc, cols, accumulate); break;
+        case 4: micro<4, V>(kc, ap, bp, cp, ldc, cols, accumulate); break;
+        case 3: micro<3, V>(kc, ap, bp, cp, ldc, cols, accumulate); break;
+        case 2: micro<2, V>(kc, ap, bp, cp, ldc, cols, accumulate); break;
+        default: micro<1, V>(kc, ap, bp, cp, ldc, cols, accumulate); break;
       }
     }
   }
@@ -112,12 +118,12 @@ KILN_ALWAYS_INLINE void macro(int64_t mc, int64_t nc, int64_t kc, const float* a
 
 __attribute__((target("avx2,fma"))) void macro_avx2(int64_t mc, int64_t nc, int64_t kc, const float* a,
                                                     const float* b, float* c, int64_t ldc, bool accumulate) {
-  macro(mc, nc, kc, a, b, c, ldc, accumulate);
+  macro<Vec8>(mc, nc, kc, a, b, c, ldc, accumulate);
 }
 
 void macro_generic(int64_t mc, int64_t nc, int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                    bool accumulate) {
-  macro(mc, nc, kc, a, b, c, ldc, accumulate);
+  macro<Vec4>(mc, nc, kc, a, b, c, ldc, accumulate);
 }
 
 bool use_avx2() {
