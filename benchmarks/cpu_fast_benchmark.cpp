@@ -1,5 +1,5 @@
 // The fast CPU pack against the reference pack, layer by layer and side by side in one run: each benchmark is a
-// one-node graph of a real network's layer shape (a Conv, or the classifier's Gemm), built and run once through
+// one-node graph of a real network's layer shape (a Conv, the classifier's Gemm, a MaxPool), built and run once through
 // configs/cpu.yaml (reference kernels only) and once through configs/cpu-fast.yaml (kiln.cpu_fast first), with
 // seeded random inputs and weights. benchmarks/cpu_fast_compare.sh runs it with whole models and prints ratios.
 //   build/bin/kiln_bench_cpu_fast --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
@@ -16,7 +16,7 @@ namespace {
 
 struct Layer {
   const char* name;
-  std::string op;  // "Conv" or "Gemm"
+  std::string op;  // "Conv", "Gemm" (x times w transposed, plus b) or "MaxPool" (3x3, ceil_mode; no w)
   std::vector<int64_t> x, w;
   int64_t group = 1, stride = 1, pad = 0;
 };
@@ -29,6 +29,7 @@ const Layer kLayers[] = {
     {"mobilenetv2_dw3x3s2_96_112", "Conv", {1, 96, 112, 112}, {96, 1, 3, 3}, 96, 2, 1},
     {"mobilenetv2_1x1_144to32_28", "Conv", {1, 144, 28, 28}, {32, 144, 1, 1}},
     {"resnet50_fc_2048to1000", "Gemm", {1, 2048}, {1000, 2048}},
+    {"googlenet_maxpool3x3s2_192_56", "MaxPool", {1, 192, 56, 56}, {}, 1, 2, 0},
 };
 
 kiln::Tensor random_tensor(const std::vector<int64_t>& dims, std::mt19937_64& rng, float bound) {
@@ -56,15 +57,18 @@ std::unique_ptr<kiln::Graph> layer_graph(const Layer& layer, std::map<std::strin
   x->is_graph_input = true;
   g->inputs().push_back(x);
   feeds["x"] = random_tensor(layer.x, rng, 1.f);
-  kiln::Value* w = float_value(*g, "w", layer.w);
-  w->constant = random_tensor(layer.w, rng, 0.1f);
-  kiln::Value* b = float_value(*g, "b", {layer.w[0]});
-  b->constant = random_tensor({layer.w[0]}, rng, 0.1f);
   auto node = std::make_unique<kiln::Node>();
   node->name = layer.name;
   node->op_type = layer.op;
   node->opset = 13;
-  node->inputs = {x, w, b};
+  node->inputs = {x};
+  if (!layer.w.empty()) {
+    kiln::Value* w = float_value(*g, "w", layer.w);
+    w->constant = random_tensor(layer.w, rng, 0.1f);
+    kiln::Value* b = float_value(*g, "b", {layer.w[0]});
+    b->constant = random_tensor({layer.w[0]}, rng, 0.1f);
+    node->inputs = {x, w, b};
+  }
   kiln::Value* y = g->add_value("y");
   y->is_graph_output = true;
   node->outputs = {y};
@@ -72,6 +76,10 @@ std::unique_ptr<kiln::Graph> layer_graph(const Layer& layer, std::map<std::strin
     node->attributes = {{"group", kiln::int_attr(layer.group)},
                         {"strides", kiln::ints_attr({layer.stride, layer.stride})},
                         {"pads", kiln::ints_attr({layer.pad, layer.pad, layer.pad, layer.pad})}};
+  } else if (layer.op == "MaxPool") {
+    node->attributes = {{"kernel_shape", kiln::ints_attr({3, 3})},
+                        {"strides", kiln::ints_attr({layer.stride, layer.stride})},
+                        {"ceil_mode", kiln::int_attr(1)}};
   } else {
     node->attributes = {{"transB", kiln::int_attr(1)}};
   }

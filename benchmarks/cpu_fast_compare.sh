@@ -7,7 +7,8 @@
 #   benchmarks/cpu_fast_compare.sh [BUILD_DIR] [ROUNDS]      (defaults: build, 3)
 #
 # Models: the bundled tiny_cnn, then those exported into ~/.cache/kiln/models (scripts/models/export_models.py)
-# among squeezenet1_1, mobilenet_v2, googlenet, resnet50. KILN_CPU_FAST_ISA=generic measures the portable path.
+# among squeezenet1_1, mobilenet_v2, googlenet, resnet50.
+# The layer table also times the fast pack's portable path (KILN_CPU_FAST_ISA=generic) against the same reference.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath "${1:-$src/build}")
@@ -17,21 +18,25 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "fast pack path: ${KILN_CPU_FAST_ISA:-auto (avx2 where the CPU has AVX2 and FMA)}"
+echo "fast pack path: ${KILN_CPU_FAST_ISA:-auto (avx2 where the CPU has AVX2 and FMA)}, except the portable column"
 echo
-echo "== layers (kiln_bench_cpu_fast, median of $((rounds + 2)) repetitions, ms, wall clock) =="
+echo "== layers (kiln_bench_cpu_fast, median of $((rounds + 2)) repetitions, ms, wall clock; portable: KILN_CPU_FAST_ISA=generic) =="
 "$build/bin/kiln_bench_cpu_fast" --benchmark_repetitions=$((rounds + 2)) --benchmark_min_time=0.2 \
   --benchmark_format=json >"$work/layers.json" 2>/dev/null
-python3 - "$work/layers.json" <<'PY'
+KILN_CPU_FAST_ISA=generic "$build/bin/kiln_bench_cpu_fast" --benchmark_filter=/fast --benchmark_repetitions=$((rounds + 2)) \
+  --benchmark_min_time=0.2 --benchmark_format=json >"$work/generic.json" 2>/dev/null
+python3 - "$work/layers.json" "$work/generic.json" <<'PY'
 import json, sys
 medians = {}
-for b in json.load(open(sys.argv[1]))["benchmarks"]:
-    if b.get("aggregate_name") == "median":
-        layer, pack = b["run_name"].split("/")[:2]
-        medians.setdefault(layer, {})[pack] = b["real_time"]
-print(f'{"layer":34} {"reference":>10} {"fast":>10} {"ratio":>7}')
+for path, suffix in ((sys.argv[1], ""), (sys.argv[2], " portable")):
+    for b in json.load(open(path))["benchmarks"]:
+        if b.get("aggregate_name") == "median":
+            layer, pack = b["run_name"].split("/")[:2]
+            medians.setdefault(layer, {})[pack + suffix] = b["real_time"]
+print(f'{"layer":34} {"reference":>10} {"fast":>10} {"ratio":>7} {"portable":>10} {"ratio":>7}')
 for layer, t in medians.items():
-    print(f'{layer:34} {t["reference"]:10.3f} {t["fast"]:10.3f} {t["reference"] / t["fast"]:6.1f}x')
+    r, f, g = t["reference"], t["fast"], t["fast portable"]
+    print(f"{layer:34} {r:10.3f} {f:10.3f} {r / f:6.1f}x {g:10.3f} {r / g:6.1f}x")
 PY
 
 echo
