@@ -235,6 +235,33 @@ TEST(CpuFastConvFused, BatchNormAddAndActivationsMatchTheReference) {
   }
 }
 
+// Horizontal fusion stacks sibling convolutions of one input into one node with one output per sibling.
+TEST(CpuFastConvFused, StackedSiblingsMatchTheReference) {
+  for (size_t i : {0, 3, 11}) {  // a 3x3, a pointwise and the large geometry (150 maps: a block edge at 144)
+    SCOPED_TRACE("geometry " + std::to_string(i));
+    const ConvGeometry g = conv_geometries()[i];
+    const std::vector<int64_t> stack = i == 11 ? std::vector<int64_t>{64, 80, 6} : std::vector<int64_t>{1, g.w[0] - 1};
+    Case c(i);
+    conv(c, g, true);
+    c.node("Relu", {c.last().outputs[0]});
+    std::unique_ptr<Node> fused = testing::fused_node(c.graph(), "ConvFused");
+    fused->attributes["kiln_stack"] = ints_attr(stack);
+    fused->outputs.clear();
+    for (size_t k = 0; k < stack.size(); ++k) fused->outputs.push_back(c.graph().add_value("sibling_" + std::to_string(k)));
+    for (const char* name : {"kiln.cpu_fast.ConvFused", "kiln.cpu_ref.ConvFused"}) ASSERT_EQ(check_kernel(kernel(name), *fused), "") << name;
+    const std::vector<Tensor> expected = testing::run_kernel_outputs(kernel("kiln.cpu_ref.ConvFused"), *fused, c.feeds(), stack.size());
+    for (const char* isa : kIsas) {
+      SCOPED_TRACE(std::string("isa ") + (*isa ? isa : "auto"));
+      IsaScope scope(isa);
+      const std::vector<Tensor> actual = testing::run_kernel_outputs(kernel("kiln.cpu_fast.ConvFused"), *fused, c.feeds(), stack.size());
+      for (size_t k = 0; k < stack.size(); ++k) {
+        ASSERT_EQ(actual[k].dims()[1], stack[k]);
+        expect_close(actual[k], expected[k]);
+      }
+    }
+  }
+}
+
 // ---- Gemm and MatMul ----
 
 struct GemmCase {
