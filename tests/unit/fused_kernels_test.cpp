@@ -149,27 +149,6 @@ void expect_close(const Tensor& actual, const Tensor& expected, double tolerance
   EXPECT_GT(nonzero, 0) << "the case computes only zeros";
 }
 
-// The fused node for the chain in `graph`, as the fusion pass builds it: op_type = the kernel's, the original
-// nodes in `pattern`, inputs = each step's inputs but the chained one, outputs = the last step's.
-std::unique_ptr<Node> fuse(const Graph& graph, const std::string& op_type) {
-  auto fused = std::make_unique<Node>();
-  fused->name = "fused";
-  fused->op_type = op_type;
-  const Value* chained = nullptr;
-  for (Node* n : graph.topological_order()) {
-    auto step = std::make_unique<Node>();
-    step->name = n->name, step->op_type = n->op_type, step->domain = n->domain, step->opset = n->opset;
-    step->inputs = n->inputs, step->outputs = n->outputs, step->attributes = n->attributes;
-    if (!chained) fused->opset = n->opset;
-    for (Value* in : n->inputs)
-      if (!chained || in != chained) fused->inputs.push_back(in);
-    chained = n->outputs[0];
-    fused->outputs = n->outputs;
-    fused->pattern.push_back(std::move(step));
-  }
-  return fused;
-}
-
 // The oracle's config: the chain runs node by node, unfused.
 BuildConfig unfused_config() {
   BuildConfig config;
@@ -193,7 +172,7 @@ void expect_fused_matches(const Case& c) {
   Engine engine(oracle_chain.finish(), registry(), config, EngineOptions{true});
   const Tensor expected = engine.run(oracle_chain.feeds()).begin()->second;
 
-  const std::unique_ptr<Node> fused = fuse(fused_chain.graph(), c.kernel.substr(c.kernel.rfind('.') + 1));
+  const std::unique_ptr<Node> fused = testing::fused_node(fused_chain.graph(), c.kernel.substr(c.kernel.rfind('.') + 1));
   const kiln_kernel_desc& k = kernel(c.kernel);
   ASSERT_EQ(check_kernel(k, *fused), "");
   expect_close(run_kernel(k, *fused, fused_chain.feeds()), expected, c.tolerance);
@@ -345,7 +324,7 @@ void expect_declined(const std::string& kernel_name, const std::function<void(Ch
                      const std::string& expected) {
   ChainBuilder b(7);
   build(b);
-  const std::unique_ptr<Node> fused = fuse(b.graph(), kernel_name.substr(kernel_name.rfind('.') + 1));
+  const std::unique_ptr<Node> fused = testing::fused_node(b.graph(), kernel_name.substr(kernel_name.rfind('.') + 1));
   const std::string reason = check_kernel(kernel(kernel_name), *fused);
   EXPECT_NE(reason.find(expected), std::string::npos) << "reason: '" << reason << "', expected '" << expected << "'";
 }

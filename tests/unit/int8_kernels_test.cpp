@@ -247,27 +247,6 @@ class Chain {
   Value* end_ = nullptr;
 };
 
-// The fused node for the chain, as the fusion pass builds it: the original nodes as its pattern, inputs = each
-// step's inputs but the chained one, outputs = the last step's.
-std::unique_ptr<Node> fuse(const Graph& graph, const std::string& op_type) {
-  auto fused = std::make_unique<Node>();
-  fused->name = "fused";
-  fused->op_type = op_type;
-  const Value* chained = nullptr;
-  for (const auto& n : graph.nodes()) {
-    auto step = std::make_unique<Node>();
-    step->name = n->name, step->op_type = n->op_type, step->domain = n->domain, step->opset = n->opset;
-    step->inputs = n->inputs, step->outputs = n->outputs, step->attributes = n->attributes;
-    if (!chained) fused->opset = n->opset;
-    for (Value* in : n->inputs)
-      if (!chained || in != chained) fused->inputs.push_back(in);
-    chained = n->outputs[0];
-    fused->outputs = n->outputs;
-    fused->pattern.push_back(std::move(step));
-  }
-  return fused;
-}
-
 // y against the model's reals, given Y's value (dtype and parameters) and dims.
 void expect_output(const Tensor& y, const std::vector<double>& real, const Value& out, const std::vector<int64_t>& dims) {
   ASSERT_EQ(y.dims(), dims);
@@ -302,7 +281,7 @@ void expect_output(const Tensor& y, const std::vector<double>& real, const Value
 // compares it with `real`.
 void expect_kernel_matches(Chain& chain, const std::string& name, const std::string& op_type,
                            const std::vector<double>& real, const std::vector<int64_t>& dims) {
-  std::unique_ptr<Node> fused = op_type.empty() ? nullptr : fuse(chain.graph(), op_type);
+  std::unique_ptr<Node> fused = op_type.empty() ? nullptr : testing::fused_node(chain.graph(), op_type);
   const Node& node = fused ? *fused : *chain.graph().nodes().front();
   const kiln_kernel_desc& k = kernel(name);
   ASSERT_EQ(check_kernel(k, node), "");
@@ -795,7 +774,7 @@ void expect_declined(const std::string& name, const std::string& op_type, const 
   SCOPED_TRACE(name + ": " + expected);
   Chain chain(9);
   build(chain);
-  std::unique_ptr<Node> fused = op_type.empty() ? nullptr : fuse(chain.graph(), op_type);
+  std::unique_ptr<Node> fused = op_type.empty() ? nullptr : testing::fused_node(chain.graph(), op_type);
   Node& node = fused ? *fused : *chain.graph().nodes().front();
   for (const auto& [key, value] : attrs) node.attributes[key] = value;
   const std::string reason = check_kernel(kernel(name), node);
@@ -963,7 +942,7 @@ TEST(Int8Kernels, TheSelectorPicksThemForQuantizedActivations) {
     const Selection lone = selector.select(*c.graph().nodes().front());
     ASSERT_TRUE(lone.chosen);
     EXPECT_STREQ(lone.chosen->desc->name, quantized ? "kiln.cpu_ref.ConvInt8" : "kiln.cpu_ref.Conv");
-    const std::unique_ptr<Node> fused = fuse(c.graph(), "ConvFused");
+    const std::unique_ptr<Node> fused = testing::fused_node(c.graph(), "ConvFused");
     const Selection chain = selector.select(*fused);
     ASSERT_TRUE(chain.chosen);
     EXPECT_STREQ(chain.chosen->desc->name, quantized ? "kiln.cpu_ref.ConvFusedInt8" : "kiln.cpu_ref.ConvFused");
