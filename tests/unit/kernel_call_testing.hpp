@@ -11,17 +11,16 @@
 
 #include "ir/graph.hpp"
 #include "plugin/host_api.hpp"
+#include "runtime/run_node.hpp"
+#include "select/kernel_match.hpp"
 
 namespace kiln::testing {
 
 // check() of kernel k on `node`: "" when accepted, else the reason it gives (status UNSUPPORTED).
 inline std::string check_kernel(const kiln_kernel_desc& k, const Node& node) {
-  char reason[512] = {0};
-  const kiln_status status = k.check(k.user_data, host_api(), to_handle(&node), reason, sizeof reason);
-  if (status == KILN_OK) return "";
-  EXPECT_EQ(status, KILN_ERROR_UNSUPPORTED) << take_plugin_error();
-  EXPECT_NE(reason[0], '\0');
-  return reason;
+  const CheckVerdict verdict = check_node(k, node);
+  EXPECT_NE(verdict.kind, CheckVerdict::Failed) << verdict.reason;
+  return verdict.reason;
 }
 
 // The kernel's output 0 for `feeds` (by value name; constants come from the node): infer, create, execute into
@@ -37,8 +36,7 @@ inline Tensor run_kernel(const kiln_kernel_desc& k, const Node& node, const std:
   EXPECT_EQ(k.infer(k.user_data, host_api(), to_handle(&node), &ictx), KILN_OK) << take_plugin_error();
   EXPECT_TRUE(ictx.outputs[0].set && ictx.outputs[0].has_rank);
   Tensor y(ictx.outputs[0].dtype, ictx.outputs[0].dims);
-  const bool real = y.dtype() == KILN_DTYPE_FLOAT32 || y.dtype() == KILN_DTYPE_FLOAT16 || y.dtype() == KILN_DTYPE_FLOAT64;
-  y.fill_bytes(real ? 0xFF : 0x5A);
+  poison(y);
 
   void* state = nullptr;
   EXPECT_EQ(k.create(k.user_data, host_api(), to_handle(&node), &state), KILN_OK) << take_plugin_error();
