@@ -29,10 +29,11 @@ expect_line "unwritten output is poison" '^FAIL test\.wrong\.AbsHalf  case [0-9]
 expect_line "strided output ignored" '^FAIL test\.wrong\.StridedSigmoid  case .*\(strided output\)'
 expect_line "serialize drops state" '^FAIL test\.wrong\.LeakyRelu  case .*attrs \{alpha: .*\(after serialize/deserialize\)'
 expect_line "serialize sizes disagree" '^FAIL test\.wrong\.Elu  case .*serialize wrote 8 bytes, but its size query said 4'
+expect_line "fused kernel against the steps in sequence" '^FAIL test\.wrong\.MatMulAdd  case [0-9]+ \(opset [0-9]+\): MatMul \(A float32\[.*\) -> Add \(B float32\[.*: worst abs err'
 expect_line "faithful serialization passes" '^PASS test\.good\.LeakyRelu  12 cases \(0 declined\)  worst abs'
 expect_line "declines are counted, not failed" '^PASS test\.good\.Tanh  [0-9]+ cases \([1-9][0-9]* declined\)'
 expect_line "custom domain skipped" '^SKIP test\.good\.Swish  \(reason: no reference kernel for domain com\.example\)'
-expect_line "summary counts skips apart" '^summary: 8 kernels: 2 passed, 5 failed, 1 skipped$'
+expect_line "summary counts skips apart" '^summary: 9 kernels: 2 passed, 6 failed, 1 skipped$'
 
 expect_status "--kernel selects" 0 "$kiln" plugin check "$wrong" --kernel 'test.good.*' --cases 4
 expect_line "--kernel: only the good ones" '^summary: 3 kernels: 2 passed, 0 failed, 1 skipped$'

@@ -8,6 +8,7 @@
 //   test.wrong.Elu             serialize's size query says 4 bytes, it writes 8                 -> FAIL (sizes)
 //   test.good.LeakyRelu        serializes alpha                                                 -> PASS
 //   test.good.Tanh             declines inputs of rank > 2 (counted as declined)                -> PASS
+//   test.wrong.MatMulAdd       fused MatMul -> Add that forgets the bias                        -> FAIL (fused)
 //   test.good.Swish            com.example::Swish, which the reference pack does not know      -> SKIP
 #include <cmath>
 #include <cstring>
@@ -135,10 +136,41 @@ struct Swish {
   }
 };
 
+// A fused MatMul -> Add (2-D A and B, a constant bias per column) that computes the product only.
+struct MatMulAddForgettingBias {
+  static kiln::KernelSpec spec() {
+    kiln::KernelSpec s;
+    s.name = "test.wrong.MatMulAdd";
+    s.op_type = "MatMulAdd";
+    s.opset_min = 13;
+    s.inputs = {kiln::io(kFloat32), kiln::io(kFloat32), kiln::io(kFloat32)};
+    s.outputs = {kiln::io(kFloat32)};
+    s.pattern = {{"", "MatMul", -1, 0}, {"", "Add", -1, 0}};
+    return s;
+  }
+  static std::string check(const kiln::Node& node) {
+    const kiln::ValueInfo a = node.input(0), b = node.input(1), bias = node.input(2);
+    if (a.rank() != 2 || b.rank() != 2) return "A and B must be matrices";
+    if (!bias.data || bias.rank() != 1 || bias.dims[0] != b.dims[1]) return "the bias must be a constant per column";
+    return "";
+  }
+  explicit MatMulAddForgettingBias(const kiln::Node&) {}
+  void execute(kiln::ExecContext& ctx) {
+    const kiln::Tensor a = ctx.input(0), b = ctx.input(1), y = ctx.output(0);
+    const int64_t m = a.dim(0), k = a.dim(1), n = b.dim(1);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        float sum = 0;
+        for (int64_t p = 0; p < k; ++p) sum += a.data<float>()[i * k + p] * b.data<float>()[p * n + j];
+        y.data<float>()[i * n + j] = sum;  // + bias[j], forgotten
+      }
+  }
+};
+
 const kiln::KernelFactory kKernels[] = {
     &kiln::describe<WrongRelu>,          &kiln::describe<AbsHalf>,         &kiln::describe<StridedSigmoid>,
     &kiln::describe<LeakyRelu<false>>,   &lying_elu,                       &kiln::describe<LeakyRelu<true>>,
-    &kiln::describe<DecliningTanh>,      &kiln::describe<Swish>,
+    &kiln::describe<DecliningTanh>,      &kiln::describe<MatMulAddForgettingBias>, &kiln::describe<Swish>,
 };
 
 }  // namespace

@@ -23,6 +23,11 @@ struct CaseGenerator {
 // The generator for an op, or nullptr.
 const CaseGenerator* find_generator(const std::string& domain, const std::string& op_type);
 
+// A later step of a fused pattern: `op_type` reading `chained` (the previous step's output) at input
+// `chained_input` (-1: any, drawn). BatchNormalization and binary ops get inputs shaped after `chained`; other
+// ops are drawn by their generator with input 0 replaced. Throws NoCase for an op it cannot draw as a step.
+Case follow_step(CaseContext& ctx, const std::string& op_type, const Tensor& chained, int32_t chained_input);
+
 // Every generator, by family (case_generators_*.cpp).
 std::vector<CaseGenerator> elementwise_generators();
 std::vector<CaseGenerator> nn_generators();

@@ -34,6 +34,7 @@ std::string describe_attribute(const Attribute& a) {
 std::string Case::describe() const {
   std::string s;
   for (const CaseInput& in : inputs) {
+    if (in.chained) continue;
     s += s.empty() ? "" : " ";
     if (in.data.empty()) s += in.name + " omitted";
     else s += in.name + " " + in.data.describe() + (in.constant ? " (constant" + preview(in.data) + ")" : "");
@@ -50,22 +51,34 @@ std::string Case::describe() const {
   return s;
 }
 
-CaseGraph::CaseGraph(const Case& c) : graph_(std::make_unique<Graph>()) {
-  graph_->opsets[c.domain] = c.opset;
+std::string FusedCase::describe() const {
+  std::string s;
+  for (const Case& step : steps) {
+    const std::string inside = step.describe();
+    s += (s.empty() ? "" : " -> ") + step.op_type + (inside.empty() ? "" : " (" + inside + ")");
+  }
+  return s;
+}
+
+std::unique_ptr<Node> CaseGraph::step_node(const Case& c, Value* chained, const std::vector<OutputShape>& shapes) {
   auto node = std::make_unique<Node>();
-  node->name = "check_" + c.op_type;
+  node->name = "check_" + c.op_type + "_" + std::to_string(graph_->nodes().size() + graph_->values().size());
   node->op_type = c.op_type;
   node->domain = c.domain;
   node->opset = c.opset;
   node->attributes = c.attributes;
   for (size_t i = 0; i < c.inputs.size(); ++i) {
     const CaseInput& in = c.inputs[i];
+    if (in.chained && chained) {  // in a fused node's pattern (alone, the step reads the data like any input)
+      node->inputs.push_back(chained);
+      continue;
+    }
     inputs_.push_back(in.data);
     if (in.data.empty()) {
       node->inputs.push_back(nullptr);
       continue;
     }
-    Value* v = graph_->add_value(in.name + "_" + std::to_string(i));
+    Value* v = graph_->add_value(node->name + "_" + in.name + "_" + std::to_string(i));
     v->dtype = in.data.dtype();
     v->has_shape = true;
     v->dims = in.data.dims();
@@ -77,7 +90,41 @@ CaseGraph::CaseGraph(const Case& c) : graph_(std::make_unique<Graph>()) {
     }
     node->inputs.push_back(v);
   }
-  for (int i = 0; i < c.num_outputs; ++i) node->outputs.push_back(graph_->add_value("output_" + std::to_string(i)));
+  for (int i = 0; i < c.num_outputs; ++i) node->outputs.push_back(graph_->add_value(node->name + "_output_" + std::to_string(i)));
+  for (size_t i = 0; i < shapes.size() && i < node->outputs.size(); ++i) {
+    Value* v = node->outputs[i];
+    v->dtype = shapes[i].dtype;
+    v->has_shape = true;
+    v->dims = shapes[i].dims;
+    v->symbols.assign(v->dims.size(), "");
+  }
+  return node;
+}
+
+CaseGraph::CaseGraph(const Case& c) : graph_(std::make_unique<Graph>()) {
+  graph_->opsets[c.domain] = c.opset;
+  node_ = graph_->add_node(step_node(c, nullptr, {}));
+}
+
+CaseGraph::CaseGraph(const FusedCase& chain, const kiln_kernel_desc& fused,
+                     const std::vector<std::vector<OutputShape>>& step_shapes)
+    : graph_(std::make_unique<Graph>()) {
+  const Case& first = chain.steps.front();
+  graph_->opsets[first.domain] = first.opset;
+  auto node = std::make_unique<Node>();
+  node->name = std::string("check_") + fused.op_type;
+  node->op_type = fused.op_type;
+  node->domain = fused.domain;
+  node->opset = first.opset;
+  Value* previous = nullptr;
+  for (size_t k = 0; k < chain.steps.size(); ++k) {
+    std::unique_ptr<Node> step = step_node(chain.steps[k], previous, step_shapes[k]);
+    for (Value* in : step->inputs)
+      if (k == 0 || in != previous) node->inputs.push_back(in);
+    previous = step->outputs.at(0);
+    node->pattern.push_back(std::move(step));
+  }
+  node->outputs = node->pattern.back()->outputs;
   node_ = graph_->add_node(std::move(node));
 }
 

@@ -17,6 +17,7 @@ struct CaseInput {
   std::string name;     // the ONNX input's name ("X", "W"), for the report
   Tensor data;          // empty: the optional input is omitted
   bool constant = false;  // an initializer: the kernels see its data while checking and preparing
+  bool chained = false;   // a fused pattern's later step: the previous step's output
 };
 
 struct Case {
@@ -46,6 +47,14 @@ struct Case {
   }
 };
 
+// A fused-pattern case: the chain's steps, each but the first reading the previous step's output at the input
+// marked `chained` (whose data is what the reference computed for the previous step).
+struct FusedCase {
+  std::vector<Case> steps;
+  // "Conv: X float32[...] W ... -> BatchNormalization: scale ... -> Relu"
+  std::string describe() const;
+};
+
 // "[1,1,1,1]", "0.5", "\"SAME_UPPER\"": an attribute's value for the report.
 std::string describe_attribute(const Attribute& a);
 
@@ -54,12 +63,20 @@ std::string describe_attribute(const Attribute& a);
 class CaseGraph {
  public:
   explicit CaseGraph(const Case& c);
+  // The fused node of kernel `fused` (op and domain) for the chain: its inputs are every step's inputs but the
+  // chained ones, its pattern the steps, its outputs the last step's. `step_shapes`: each step's outputs, as the
+  // reference gave them.
+  CaseGraph(const FusedCase& chain, const kiln_kernel_desc& fused, const std::vector<std::vector<OutputShape>>& step_shapes);
   const Node& node() const { return *node_; }
   // One tensor per input position (empty for an omitted one).
   const std::vector<Tensor>& inputs() const { return inputs_; }
   void set_output_shapes(const std::vector<OutputShape>& shapes);
 
  private:
+  // A node for `c` whose inputs are new values (the chained one `chained`, when given) and whose outputs are new values
+  // shaped `shapes` (unknown when empty); its non-chained inputs' data go to inputs_.
+  std::unique_ptr<Node> step_node(const Case& c, Value* chained, const std::vector<OutputShape>& shapes);
+
   std::unique_ptr<Graph> graph_;
   Node* node_ = nullptr;
   std::vector<Tensor> inputs_;

@@ -1,6 +1,7 @@
 // Checking one kernel against the reference pack: for each of N drawn cases, run the reference's kernel for the
-// same op and the checked kernel (plain, and in every variant its flags and hooks promise) and compare; the
-// kernel's verdict is PASS, FAIL (with the first failing case) or SKIP (with the reason no case could run).
+// same op (for a fused-pattern kernel, its steps one after another) and the checked kernel (plain, and in every
+// variant its flags and hooks promise) and compare; the kernel's verdict is PASS, FAIL (with the first failing
+// case) or SKIP (with the reason no case could run).
 #ifndef KILN_CHECK_KERNEL_CHECKER_HPP
 #define KILN_CHECK_KERNEL_CHECKER_HPP
 
@@ -11,6 +12,8 @@
 #include "plugin/plugin_registry.hpp"
 
 namespace kiln::check {
+
+struct CaseGenerator;
 
 struct CheckOptions {
   int cases = 24;
@@ -35,7 +38,8 @@ class KernelChecker {
   KernelReport check(const KernelEntry& kernel) const;
 
  private:
-  const KernelEntry* reference_for(const kiln_kernel_desc& kernel) const;
+  std::string find_oracle(const kiln_kernel_desc& kernel, const KernelEntry*& reference,
+                          const CaseGenerator*& generator) const;
 
   const PluginRegistry& reference_;
   CheckOptions options_;
