@@ -53,7 +53,9 @@ struct AbsHalf {
 };
 
 struct StridedSigmoid {
-  static kiln::KernelSpec spec() { return unary_spec("test.wrong.StridedSigmoid", "Sigmoid", KILN_KERNEL_STRIDED_OUTPUT); }
+  static kiln::KernelSpec spec() {
+    return unary_spec("test.wrong.StridedSigmoid", "Sigmoid", KILN_KERNEL_STRIDED_OUTPUT);
+  }
   explicit StridedSigmoid(const kiln::Node&) {}
   void execute(kiln::ExecContext& ctx) {
     map_dense(ctx, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });  // ignores the output's strides
@@ -129,7 +131,9 @@ struct Swish {
     s.opset_min = 1;
     return s;
   }
-  static void infer(const kiln::Node&, kiln::InferContext& ctx) { ctx.set_output(0, ctx.input(0).dtype, ctx.input(0).dims); }
+  static void infer(const kiln::Node&, kiln::InferContext& ctx) {
+    ctx.set_output(0, ctx.input(0).dtype, ctx.input(0).dims);
+  }
   explicit Swish(const kiln::Node&) {}
   void execute(kiln::ExecContext& ctx) {
     map_dense(ctx, [](float v) { return v / (1.0f + std::exp(-v)); });

@@ -14,7 +14,8 @@
 namespace kiln::check {
 namespace {
 
-Tensor floats(const std::vector<int64_t>& dims, const std::vector<double>& values, DataType dtype = KILN_DTYPE_FLOAT32) {
+Tensor floats(const std::vector<int64_t>& dims, const std::vector<double>& values,
+              DataType dtype = KILN_DTYPE_FLOAT32) {
   Tensor t(dtype, dims);
   for (size_t i = 0; i < values.size(); ++i) set_element(t, static_cast<int64_t>(i), values[i]);
   return t;
@@ -51,7 +52,8 @@ TEST(PluginCheckCompare, PoisonLeftInAnOutputFails) {
 }
 
 TEST(PluginCheckCompare, ShapeOrDtypeMismatchIsAProblemNotAnError) {
-  const Comparison c = compare(floats({2}, {1, 2}), floats({1, 2}, {1, 2}), tolerance_for(KILN_DTYPE_FLOAT32, false, 1));
+  const Comparison c =
+      compare(floats({2}, {1, 2}), floats({1, 2}, {1, 2}), tolerance_for(KILN_DTYPE_FLOAT32, false, 1));
   EXPECT_FALSE(c.ok);
   EXPECT_EQ(c.problem, "is float32[2], the reference's float32[1,2]");
 }
@@ -102,7 +104,8 @@ TEST(PluginCheckGenerators, TheReferencePackTakesEveryDrawnCase) {
     if (!generator || k.pattern_length > 0 || (k.flags & KILN_KERNEL_QUANTIZED)) continue;
     ++checked_ops;
     std::vector<uint64_t> inputs, outputs;
-    for (int32_t i = 0; i <= k.num_input_specs; ++i) inputs.push_back(i < k.num_input_specs ? k.inputs[i].dtypes : k.inputs[k.num_input_specs - 1].dtypes);
+    for (int32_t i = 0; i <= k.num_input_specs; ++i)
+      inputs.push_back(i < k.num_input_specs ? k.inputs[i].dtypes : k.inputs[k.num_input_specs - 1].dtypes);
     for (int32_t i = 0; i < k.num_output_specs; ++i) outputs.push_back(k.outputs[i].dtypes);
     for (int seed = 0; seed < 8; ++seed) {
       Draw draw(case_seed(0, k.name, seed));

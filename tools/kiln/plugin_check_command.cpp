@@ -28,7 +28,8 @@ struct UsageError : Error {
 std::string resolve_against(const std::string& spec) {
   PluginEntry entry;
   entry.spec = spec;
-  entry.is_path = spec.find('/') != std::string::npos || (spec.size() > 3 && spec.compare(spec.size() - 3, 3, ".so") == 0);
+  entry.is_path =
+      spec.find('/') != std::string::npos || (spec.size() > 3 && spec.compare(spec.size() - 3, 3, ".so") == 0);
   entry.path = spec;
   return resolve_plugin(entry);
 }
@@ -54,7 +55,8 @@ uint64_t seed_of(const Args& args) {
 }
 
 int check(const Args& args) {
-  if (args.positional.size() != 1) throw UsageError("expected one plugin library, got " + std::to_string(args.positional.size()));
+  if (args.positional.size() != 1)
+    throw UsageError("expected one plugin library, got " + std::to_string(args.positional.size()));
   check::CheckOptions options;
   try {
     options.cases = args.integer("cases", options.cases);

@@ -31,7 +31,8 @@ Case binary_step(CaseContext& ctx, const std::string& op_type, const Tensor& cha
     for (int64_t& x : other)
       if (d.chance(0.3)) x = 1;
   }
-  const size_t position = chained_input >= 0 ? static_cast<size_t>(chained_input) : static_cast<size_t>(d.integer(0, 1));
+  const size_t position =
+      chained_input >= 0 ? static_cast<size_t>(chained_input) : static_cast<size_t>(d.integer(0, 1));
   Case c = ctx.make(op_type);
   CaseInput operand{"B", ctx.random(chained.dtype(), other), d.chance(0.5), false};
   c.inputs = position == 0 ? std::vector<CaseInput>{chained_input_of(chained), operand}
@@ -43,7 +44,8 @@ Case binary_step(CaseContext& ctx, const std::string& op_type, const Tensor& cha
 
 Case follow_step(CaseContext& ctx, const std::string& op_type, const Tensor& chained, int32_t chained_input) {
   if (op_type == "BatchNormalization") return batch_norm_step(ctx, chained);
-  if (op_type == "Add" || op_type == "Sub" || op_type == "Mul") return binary_step(ctx, op_type, chained, chained_input);
+  if (op_type == "Add" || op_type == "Sub" || op_type == "Mul")
+    return binary_step(ctx, op_type, chained, chained_input);
   const CaseGenerator* generator = find_generator("", op_type);
   if (!generator || chained_input > 0) throw NoCase("no case generator for pattern step " + op_type);
   Case c = generator->make(ctx, op_type);  // an activation: its attributes and constants, then the chained input

@@ -99,7 +99,8 @@ Case matmul(CaseContext& ctx, const std::string&) {
 
 Case pool(CaseContext& ctx, const std::string& op_type) {
   const bool max = op_type == "MaxPool";
-  const DataType t = ctx.dtype({0}, max ? kFloats | KILN_DTYPE_BIT(KILN_DTYPE_INT8) | KILN_DTYPE_BIT(KILN_DTYPE_UINT8) : kFloats);
+  const DataType t =
+      ctx.dtype({0}, max ? kFloats | KILN_DTYPE_BIT(KILN_DTYPE_INT8) | KILN_DTYPE_BIT(KILN_DTYPE_UINT8) : kFloats);
   Draw& d = ctx.draw();
   const size_t spatial = d.chance(0.75) ? 2 : 1;
   const std::vector<int64_t> kernel = repeat(spatial, 1, 3, d), strides = repeat(spatial, 1, 2, d);
@@ -189,7 +190,8 @@ Case softmax(CaseContext& ctx, const std::string& op_type) {
 Case reduce(CaseContext& ctx, const std::string& op_type) {
   const bool exact = op_type == "ReduceSum" || op_type == "ReduceMax" || op_type == "ReduceMin" ||
                      op_type == "ReduceProd" || op_type == "ReduceSumSquare" || op_type == "ReduceL1";
-  const uint64_t wanted = exact ? kFloats | KILN_DTYPE_BIT(KILN_DTYPE_INT32) | KILN_DTYPE_BIT(KILN_DTYPE_INT64) : kFloats;
+  const uint64_t wanted =
+      exact ? kFloats | KILN_DTYPE_BIT(KILN_DTYPE_INT32) | KILN_DTYPE_BIT(KILN_DTYPE_INT64) : kFloats;
   const bool positive = op_type == "ReduceLogSum";
   const DataType t = ctx.dtype({0}, wanted);
   Draw& d = ctx.draw();

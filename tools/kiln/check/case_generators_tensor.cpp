@@ -132,7 +132,8 @@ Case gather(CaseContext& ctx, const std::string&) {
   const DataType index_type = ctx.dtype({1}, kIndices, false);
   Case c = ctx.make("Gather");
   c.input("data", ctx.random(t, x));
-  const Tensor indices = ctx.random(index_type, ctx.maybe_empty(d.dims(static_cast<int>(d.integer(0, 2)), 1, 4)), -n, n - 1);
+  const Tensor indices =
+      ctx.random(index_type, ctx.maybe_empty(d.dims(static_cast<int>(d.integer(0, 2)), 1, 4)), -n, n - 1);
   if (d.chance(0.5)) c.constant("indices", indices);
   else c.input("indices", indices);
   c.attr("axis", int_attr(axis));
@@ -148,8 +149,9 @@ Case pad(CaseContext& ctx, const std::string&) {
   for (size_t i = 0; i < pads.size(); ++i) {
     const int64_t dim = x[i % x.size()];
     // reflect needs pads smaller than the dim; edge a non-empty dim; constant may also crop (negative pads).
-    pads[i] = mode == "reflect" ? d.integer(0, std::max<int64_t>(dim - 1, 0)) : mode == "edge" ? d.integer(0, dim > 0 ? 2 : 0)
-                                                                                          : d.integer(-std::min<int64_t>(dim / 2, 1), 2);
+    pads[i] = mode == "reflect" ? d.integer(0, std::max<int64_t>(dim - 1, 0))
+              : mode == "edge"  ? d.integer(0, dim > 0 ? 2 : 0)
+                                : d.integer(-std::min<int64_t>(dim / 2, 1), 2);
   }
   Case c = ctx.make("Pad");
   c.input("data", ctx.random(t, x));

@@ -90,7 +90,8 @@ std::unique_ptr<Node> CaseGraph::step_node(const Case& c, Value* chained, const 
     }
     node->inputs.push_back(v);
   }
-  for (int i = 0; i < c.num_outputs; ++i) node->outputs.push_back(graph_->add_value(node->name + "_output_" + std::to_string(i)));
+  for (int i = 0; i < c.num_outputs; ++i)
+    node->outputs.push_back(graph_->add_value(node->name + "_output_" + std::to_string(i)));
   for (size_t i = 0; i < shapes.size() && i < node->outputs.size(); ++i) {
     Value* v = node->outputs[i];
     v->dtype = shapes[i].dtype;

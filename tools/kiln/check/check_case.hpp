@@ -66,7 +66,8 @@ class CaseGraph {
   // The fused node of kernel `fused` (op and domain) for the chain: its inputs are every step's inputs but the
   // chained ones, its pattern the steps, its outputs the last step's. `step_shapes`: each step's outputs, as the
   // reference gave them.
-  CaseGraph(const FusedCase& chain, const kiln_kernel_desc& fused, const std::vector<std::vector<OutputShape>>& step_shapes);
+  CaseGraph(const FusedCase& chain, const kiln_kernel_desc& fused,
+            const std::vector<std::vector<OutputShape>>& step_shapes);
   const Node& node() const { return *node_; }
   // One tensor per input position (empty for an omitted one).
   const std::vector<Tensor>& inputs() const { return inputs_; }

@@ -9,7 +9,8 @@
 namespace kiln::check {
 
 std::string Tolerance::describe() const {
-  if (relative == 0) return steps == 0 ? "exact" : "within " + std::to_string(static_cast<int64_t>(steps)) + " integer step(s)";
+  if (relative == 0)
+    return steps == 0 ? "exact" : "within " + std::to_string(static_cast<int64_t>(steps)) + " integer step(s)";
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.0e x max(|expected|, 1)", relative);
   return buffer;

@@ -33,7 +33,8 @@ std::vector<Tensor> run_on_device(const KernelEntry& kernel, const DeviceApi& de
   std::vector<Tensor> ins, outs;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& t = inputs[i];
-    const bool stays_on_host = t.empty() || node.inputs[i]->constant || io_has_flag(kernel, false, i, KILN_IO_HOST_MEMORY);
+    const bool stays_on_host =
+        t.empty() || node.inputs[i]->constant || io_has_flag(kernel, false, i, KILN_IO_HOST_MEMORY);
     if (stays_on_host) {
       ins.push_back(t);
       continue;

@@ -8,7 +8,8 @@ std::string report_line(const KernelReport& r) {
   switch (r.status) {
     case KernelReport::Pass:
       return "PASS " + r.kernel + "  " + std::to_string(r.cases) + " cases (" + std::to_string(r.declined) +
-             " declined)  worst abs " + format_number(r.worst_abs, "%.1e") + " rel " + format_number(r.worst_rel, "%.1e");
+             " declined)  worst abs " + format_number(r.worst_abs, "%.1e") + " rel " +
+             format_number(r.worst_rel, "%.1e");
     case KernelReport::Fail: return "FAIL " + r.kernel + "  " + r.detail;
     case KernelReport::Skip: return "SKIP " + r.kernel + "  (reason: " + r.detail + ")";
   }
