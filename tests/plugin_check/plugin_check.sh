@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `kiln plugin check` end to end: a plugin with deliberately wrong kernels fails with the right FAIL lines and
 # exit 1 (and its right kernels pass, its custom op is skipped); usage and load errors exit 2 naming the file;
-# the fake-device pack's kernels run through its device API; one seed gives one report.
+# the fake-device pack's kernels run through its device API, a pack without its device is skipped; one seed
+# gives one report.
 #   plugin_check.sh KILN SOURCE_DIR TEST_PLUGIN_DIR
 set -euo pipefail
 kiln=$(realpath "$1")
@@ -61,5 +62,10 @@ expect_status "unknown subcommand" 2 "$kiln" plugin frobnicate
 expect_status "device kernels" 0 "$kiln" plugin check "$plugins/libkiln_test_fake_device.so" --cases 8
 expect_line "device Relu runs and passes" '^PASS kiln\.fake\.Relu  8 cases'
 expect_line "device Add runs and passes" '^PASS kiln\.fake\.Add  [0-9]+ cases'
+
+# A device pack without its device: its kernels are skipped, saying so, and nothing fails.
+expect_status "no GPU" 0 "$kiln" plugin check "$plugins/libkiln_test_no_gpu.so"
+expect_line "no GPU is a SKIP with its reason" '^SKIP kiln\.test\.no_gpu\.Relu  \(reason: no GPU \(the pack.s device_count\(\) is 0\)\)$'
+expect_line "a SKIP is no PASS" '^summary: 1 kernels: 0 passed, 0 failed, 1 skipped$'
 
 finish
