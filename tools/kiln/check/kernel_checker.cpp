@@ -56,16 +56,16 @@ KernelReport KernelChecker::check(const KernelEntry& kernel) const {
     report.detail = std::move(why);
     return report;
   };
-  if (has_kernel_flag(kernel, KILN_KERNEL_QUANTIZED))
-    return skip("INT8 kernel: it needs quantized values, which the check does not draw yet");
   KernelUnderCheck under{kernel, reference_, nullptr, nullptr, std::nullopt, 0, 0, {}, {}};
-  if (std::string why = find_oracle(k, under.reference, under.generator); !why.empty()) return skip(why);
-  if (k.device != KILN_DEVICE_CPU) {
+  if (k.device != KILN_DEVICE_CPU) {  // first: without its device, nothing else about the kernel matters here
     const kiln_device_api* api = kernel.library ? kernel.library->device_api() : nullptr;
     if (!api || api->device != k.device) return skip("device kernel, but its pack offers no API for that device");
     if (api->device_count() == 0) return skip("no GPU (the pack's device_count() is 0)");
     under.device.emplace(api);
   }
+  if (has_kernel_flag(kernel, KILN_KERNEL_QUANTIZED))
+    return skip("INT8 kernel: it needs quantized values, which the check does not draw yet");
+  if (std::string why = find_oracle(k, under.reference, under.generator); !why.empty()) return skip(why);
   const kiln_kernel_desc& ref = *under.reference->desc;
   under.opset_min = std::max({k.opset_min, ref.opset_min, under.generator->opset_min});
   under.opset_max = std::min({k.opset_max, ref.opset_max, under.generator->opset_max});
