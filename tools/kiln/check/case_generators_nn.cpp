@@ -106,8 +106,10 @@ Case pool(CaseContext& ctx, const std::string& op_type) {
   const std::vector<int64_t> kernel = repeat(spatial, 1, 3, d), strides = repeat(spatial, 1, 2, d);
   std::vector<int64_t> pads(2 * spatial);
   for (size_t k = 0; k < 2 * spatial; ++k) pads[k] = d.integer(0, kernel[k % spatial] - 1);
+  const bool dilated = max && d.chance(0.3);  // AveragePool has dilations only from opset 19
+  const std::vector<int64_t> dilations = dilated ? repeat(spatial, 1, 2, d) : std::vector<int64_t>(spatial, 1);
   std::vector<int64_t> x = {d.integer(1, 2), d.integer(1, 4)};
-  for (size_t k = 0; k < spatial; ++k) x.push_back(kernel[k] + d.integer(0, 5));
+  for (size_t k = 0; k < spatial; ++k) x.push_back((kernel[k] - 1) * dilations[k] + 1 + d.integer(0, 5));
   if (ctx.empty_edge()) x[0] = 0;
   Case c = ctx.make(op_type);
   c.input("X", ctx.random(t, x, -3, 3));
@@ -115,7 +117,7 @@ Case pool(CaseContext& ctx, const std::string& op_type) {
   if (d.chance(0.6)) c.attr("pads", ints_attr(pads));
   if (d.chance(0.3)) c.attr("ceil_mode", int_attr(1));
   if (!max && d.chance(0.5)) c.attr("count_include_pad", int_attr(1));
-  if (max && d.chance(0.3)) c.attr("dilations", ints_attr(repeat(spatial, 1, 2, d)));
+  if (dilated) c.attr("dilations", ints_attr(dilations));
   return c;
 }
 

@@ -10,7 +10,13 @@ PreparedKernel::PreparedKernel(const KernelEntry& kernel, const Node& node, bool
     : desc_(*kernel.desc) {
   if (desc_.create(desc_.user_data, host_api(), to_handle(&node), &state_) != KILN_OK)
     throw KernelFailure("create failed: " + take_plugin_error());
-  if (round_trip_state) round_trip(node);
+  if (!round_trip_state) return;
+  try {
+    round_trip(node);
+  } catch (...) {  // a constructor that throws runs no destructor: free the state here
+    if (state_) desc_.destroy(state_);
+    throw;
+  }
 }
 
 PreparedKernel::~PreparedKernel() {
