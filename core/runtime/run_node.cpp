@@ -10,6 +10,13 @@ std::string kernel_label(const KernelEntry& kernel) {
   return std::string("kernel ") + kernel.desc->name + " (" + kernel_origin(kernel) + ")";
 }
 
+uint8_t poison_byte(DataType d) {
+  const bool real = d == KILN_DTYPE_FLOAT32 || d == KILN_DTYPE_FLOAT16 || d == KILN_DTYPE_FLOAT64 || d == KILN_DTYPE_BFLOAT16;
+  return real ? 0xFF : 0x5A;
+}
+
+void poison(Tensor& output) { output.fill_bytes(poison_byte(output.dtype())); }
+
 namespace {
 
 // A kernel's prepared state for one node, destroyed on scope exit.

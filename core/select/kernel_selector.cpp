@@ -4,6 +4,7 @@
 
 #include "ir/dtype.hpp"
 #include "plugin/host_api.hpp"
+#include "select/kernel_match.hpp"
 #include "select/pattern_steps.hpp"
 #include "util/error.hpp"
 
@@ -12,50 +13,6 @@ namespace kiln {
 namespace {
 
 kiln_device parse_device(const std::string& device) { return device == "cuda" ? KILN_DEVICE_CUDA : KILN_DEVICE_CPU; }
-
-std::string dtype_list(uint64_t mask) {
-  std::string s;
-  for (int d = 0; d < 64; ++d)
-    if (mask & (uint64_t{1} << d)) s += (s.empty() ? "" : ", ") + dtype_name(d);
-  return s.empty() ? "none" : s;
-}
-
-// The spec that applies at position i, or nullptr when the kernel has none there.
-const kiln_io_spec* spec_at(const kiln_io_spec* specs, int32_t count, size_t i) {
-  if (count <= 0) return nullptr;
-  if (i < static_cast<size_t>(count)) return &specs[i];
-  const kiln_io_spec& last = specs[count - 1];
-  return (last.flags & KILN_IO_VARIADIC) ? &last : nullptr;
-}
-
-// Why values at positions `values` do not fit `specs`, or "".
-std::string io_mismatch(const char* what, const std::vector<Value*>& values, const kiln_io_spec* specs,
-                        int32_t count) {
-  for (size_t i = 0; i < values.size(); ++i) {
-    const kiln_io_spec* spec = spec_at(specs, count, i);
-    const Value* v = values[i];
-    if (!spec) {
-      if (!v) continue;  // an omitted trailing optional position
-      return std::string("has no ") + what + " " + std::to_string(i) + " (takes " + std::to_string(count) + ")";
-    }
-    if (!v) {
-      if (!(spec->flags & (KILN_IO_OPTIONAL | KILN_IO_VARIADIC)))
-        return std::string("requires ") + what + " " + std::to_string(i);
-      continue;
-    }
-    if (v->dtype != KILN_DTYPE_UNDEFINED && !(spec->dtypes & KILN_DTYPE_BIT(v->dtype)))
-      return std::string(what) + " " + std::to_string(i) + " ('" + v->name + "') is " + dtype_name(v->dtype) +
-             "; supports " + dtype_list(spec->dtypes);
-    if (!(spec->layouts & KILN_LAYOUT_BIT(v->layout)))
-      return std::string(what) + " " + std::to_string(i) + " ('" + v->name + "') is stored " +
-             (v->layout == KILN_LAYOUT_NHWC ? "NHWC" : "linear") + ", which the kernel does not accept there";
-  }
-  for (size_t i = values.size(); i < static_cast<size_t>(std::max(count, 0)); ++i)
-    if (!(specs[i].flags & (KILN_IO_OPTIONAL | KILN_IO_VARIADIC)))
-      return std::string("requires ") + what + " " + std::to_string(i) + ", the node has " +
-             std::to_string(values.size());
-  return "";
-}
 
 }  // namespace
 
@@ -88,9 +45,7 @@ std::string KernelSelector::mismatch(const kiln_kernel_desc& k, const Node& node
            ", the model uses " + std::to_string(node.opset);
   if (k.device != device_ && k.device != KILN_DEVICE_CPU)
     return device_ == KILN_DEVICE_CPU ? "runs on a device, not on the CPU" : "runs on another device than the config's '" + config_.device + "'";
-  std::string why = io_mismatch("input", node.inputs, k.inputs, k.num_input_specs);
-  if (why.empty()) why = io_mismatch("output", node.outputs, k.outputs, k.num_output_specs);
-  return why;
+  return io_mismatch(k, node);
 }
 
 // The kernels of the node's op that match it, in preference order; the others go to `declined` with the reason.
@@ -128,13 +83,9 @@ std::vector<const KernelEntry*> KernelSelector::ordered_candidates(const Node& n
 
 // "" when the kernel's constraint check accepts the node, else why not.
 std::string KernelSelector::check_reason(const KernelEntry& entry, const Node& node) const {
-  const kiln_kernel_desc& k = *entry.desc;
-  if (!k.check) return "";
-  char reason[512] = {0};
-  const kiln_status status = k.check(k.user_data, host_api(), to_handle(&node), reason, sizeof reason);
-  if (status == KILN_OK) return "";
-  if (status == KILN_ERROR_UNSUPPORTED) return reason[0] ? reason : "declined by its constraint check";
-  return "constraint check failed: " + take_plugin_error();
+  const CheckVerdict verdict = check_node(*entry.desc, node);
+  if (verdict.kind == CheckVerdict::Failed) return "constraint check failed: " + verdict.reason;
+  return verdict.reason;
 }
 
 Selection KernelSelector::select(const Node& node) const {

@@ -13,17 +13,16 @@
 
 #include "ir/graph.hpp"
 #include "plugin/host_api.hpp"
+#include "runtime/run_node.hpp"
+#include "select/kernel_match.hpp"
 
 namespace kiln::testing {
 
 // check() of kernel k on `node`: "" when accepted, else the reason it gives (status UNSUPPORTED).
 inline std::string check_kernel(const kiln_kernel_desc& k, const Node& node) {
-  char reason[512] = {0};
-  const kiln_status status = k.check(k.user_data, host_api(), to_handle(&node), reason, sizeof reason);
-  if (status == KILN_OK) return "";
-  EXPECT_EQ(status, KILN_ERROR_UNSUPPORTED) << take_plugin_error();
-  EXPECT_NE(reason[0], '\0');
-  return reason;
+  const CheckVerdict verdict = check_node(k, node);
+  EXPECT_NE(verdict.kind, CheckVerdict::Failed) << verdict.reason;
+  return verdict.reason;
 }
 
 // The first `count` outputs as the kernel's infer describes them, poisoned — NaN bytes for floats, 90 for
@@ -37,8 +36,7 @@ inline std::vector<Tensor> poisoned_outputs(const kiln_kernel_desc& k, const Nod
   for (const auto& out : ictx.outputs) {
     EXPECT_TRUE(out.set && out.has_rank);
     Tensor y(out.dtype, out.dims);
-    const bool real = y.dtype() == KILN_DTYPE_FLOAT32 || y.dtype() == KILN_DTYPE_FLOAT16 || y.dtype() == KILN_DTYPE_FLOAT64;
-    y.fill_bytes(real ? 0xFF : 0x5A);
+    poison(y);
     outputs.push_back(y);
   }
   return outputs;

@@ -3,31 +3,9 @@
 #include <cmath>
 #include <cstring>
 
-#include "kiln/float16.hpp"
+#include "ir/element_values.hpp"
 
 namespace kiln::conformance {
-
-namespace {
-
-bool is_float(DataType d) {
-  return d == KILN_DTYPE_FLOAT32 || d == KILN_DTYPE_FLOAT64 || d == KILN_DTYPE_FLOAT16 || d == KILN_DTYPE_BFLOAT16;
-}
-
-double float_at(const Tensor& t, int64_t i) {
-  switch (t.dtype()) {
-    case KILN_DTYPE_FLOAT32: return t.as<float>()[i];
-    case KILN_DTYPE_FLOAT64: return t.as<double>()[i];
-    case KILN_DTYPE_FLOAT16: return static_cast<float>(t.as<float16>()[i]);
-    default: {  // bfloat16: the high half of a float32
-      const uint32_t bits = static_cast<uint32_t>(t.as<uint16_t>()[i]) << 16;
-      float f;
-      std::memcpy(&f, &bits, sizeof f);
-      return f;
-    }
-  }
-}
-
-}  // namespace
 
 std::string compare(const Tensor& actual, const Tensor& expected, double rtol, double atol) {
   if (actual.dtype() != expected.dtype())
@@ -35,7 +13,7 @@ std::string compare(const Tensor& actual, const Tensor& expected, double rtol, d
   if (actual.dims() != expected.dims())
     return "shape " + format_dims(actual.dims()) + ", expected " + format_dims(expected.dims());
   const int64_t n = actual.numel();
-  if (!is_float(actual.dtype())) {
+  if (!is_real(actual.dtype())) {
     const size_t size = dtype_size(actual.dtype());
     for (int64_t i = 0; i < n; ++i) {
       const auto* a = static_cast<const uint8_t*>(actual.data()) + i * size;
@@ -48,7 +26,7 @@ std::string compare(const Tensor& actual, const Tensor& expected, double rtol, d
   int64_t bad = -1, bad_count = 0;
   double worst = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const double a = float_at(actual, i), e = float_at(expected, i);
+    const double a = element_at(actual, i), e = element_at(expected, i);
     if (std::isnan(a) && std::isnan(e)) continue;
     if (std::isinf(a) || std::isinf(e) ? a != e : std::fabs(a - e) > atol + rtol * std::fabs(e)) {
       if (bad < 0) bad = i;
@@ -58,7 +36,7 @@ std::string compare(const Tensor& actual, const Tensor& expected, double rtol, d
   }
   if (bad < 0) return "";
   return std::to_string(bad_count) + " of " + std::to_string(n) + " elements differ; first at " + std::to_string(bad) +
-         ": got " + std::to_string(float_at(actual, bad)) + ", expected " + std::to_string(float_at(expected, bad)) +
+         ": got " + std::to_string(element_at(actual, bad)) + ", expected " + std::to_string(element_at(expected, bad)) +
          "; worst abs error " + std::to_string(worst);
 }
 

@@ -28,6 +28,8 @@ int run_command(const Args& args);
 int build_command(const Args& args);
 int inspect_command(const Args& args);
 int plugins_command(const Args& args);
+// `kiln plugin check ...`: parses its own arguments (usage and load errors exit 2).
+int plugin_command(int argc, char** argv);
 
 }  // namespace kiln::cli
 

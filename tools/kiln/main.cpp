@@ -1,4 +1,5 @@
-// kiln: build and run ONNX models through operator plugins. Subcommands: build, run, inspect, plugins, version.
+// kiln: build and run ONNX models through operator plugins. Subcommands: build, run, inspect, plugins,
+// plugin check, version.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
     if (command == "inspect") return kiln::cli::inspect_command(kiln::cli::parse(argc, argv, 2, {"format"}, {}));
     if (command == "plugins")
       return kiln::cli::plugins_command(kiln::cli::parse(argc, argv, 2, {"config", "plugin"}, {}));
+    if (command == "plugin") return kiln::cli::plugin_command(argc, argv);
     if (command == "version" || command == "--version") {
       std::printf("kiln %s (plugin ABI %d.%d)\n", kiln::version(), KILN_ABI_VERSION_MAJOR, KILN_ABI_VERSION_MINOR);
       return 0;

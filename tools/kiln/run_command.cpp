@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "cli.hpp"
-#include "kiln/float16.hpp"
+#include "ir/element_values.hpp"
 #include "random_inputs.hpp"
 #include "runtime/device_api.hpp"
 #include "runtime/load_engine.hpp"
@@ -43,24 +43,6 @@ std::map<std::string, Tensor> gather_inputs(const Args& args, const EnginePlan& 
   return inputs;
 }
 
-double element(const Tensor& t, int64_t i) {
-  switch (t.dtype()) {
-    case KILN_DTYPE_FLOAT32: return t.as<float>()[i];
-    case KILN_DTYPE_FLOAT64: return t.as<double>()[i];
-    case KILN_DTYPE_FLOAT16: return static_cast<float>(t.as<float16>()[i]);
-    case KILN_DTYPE_INT8: return t.as<int8_t>()[i];
-    case KILN_DTYPE_UINT8: return t.as<uint8_t>()[i];
-    case KILN_DTYPE_INT16: return t.as<int16_t>()[i];
-    case KILN_DTYPE_UINT16: return t.as<uint16_t>()[i];
-    case KILN_DTYPE_INT32: return t.as<int32_t>()[i];
-    case KILN_DTYPE_UINT32: return t.as<uint32_t>()[i];
-    case KILN_DTYPE_INT64: return static_cast<double>(t.as<int64_t>()[i]);
-    case KILN_DTYPE_UINT64: return static_cast<double>(t.as<uint64_t>()[i]);
-    case KILN_DTYPE_BOOL: return t.as<bool>()[i] ? 1 : 0;
-    default: return NAN;
-  }
-}
-
 void print_summary(const std::string& name, const Tensor& t) {
   const int64_t n = t.numel();
   std::printf("output %-24s %s", name.c_str(), t.describe().c_str());
@@ -71,7 +53,7 @@ void print_summary(const std::string& name, const Tensor& t) {
   double lo = INFINITY, hi = -INFINITY, sum = 0;
   int64_t argmax = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const double v = element(t, i);
+    const double v = element_at(t, i);
     if (v > hi) argmax = i;
     lo = std::min(lo, v);
     hi = std::max(hi, v);
@@ -79,7 +61,7 @@ void print_summary(const std::string& name, const Tensor& t) {
   }
   std::printf(" min %.6g max %.6g mean %.6g argmax %lld\n       first:", lo, hi, sum / static_cast<double>(n),
               static_cast<long long>(argmax));
-  for (int64_t i = 0; i < std::min<int64_t>(n, 6); ++i) std::printf(" %.6g", element(t, i));
+  for (int64_t i = 0; i < std::min<int64_t>(n, 6); ++i) std::printf(" %.6g", element_at(t, i));
   std::printf("\n");
 }
 

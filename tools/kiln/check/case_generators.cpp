@@ -1,0 +1,23 @@
+#include "case_generators.hpp"
+
+namespace kiln::check {
+
+namespace {
+
+std::vector<CaseGenerator> all_generators() {
+  std::vector<CaseGenerator> all;
+  for (auto family : {&elementwise_generators, &nn_generators, &tensor_generators})
+    for (CaseGenerator& g : family()) all.push_back(std::move(g));
+  return all;
+}
+
+}  // namespace
+
+const CaseGenerator* find_generator(const std::string& domain, const std::string& op_type) {
+  static const std::vector<CaseGenerator> table = all_generators();
+  for (const CaseGenerator& g : table)
+    if (g.domain == domain && g.op_type == op_type) return &g;
+  return nullptr;
+}
+
+}  // namespace kiln::check

@@ -1,0 +1,127 @@
+#include "kernel_checker.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+
+#include "case_run.hpp"
+#include "format.hpp"
+#include "plugin/kernel_flags.hpp"
+#include "select/kernel_match.hpp"
+
+namespace kiln::check {
+
+namespace {
+
+// The dtypes both kernels accept at each position; one entry more than either declares, for later positions.
+std::vector<uint64_t> shared_dtypes(const kiln_kernel_desc& a, const kiln_kernel_desc& b, bool output) {
+  const int32_t n =
+      output ? std::max(a.num_output_specs, b.num_output_specs) : std::max(a.num_input_specs, b.num_input_specs);
+  std::vector<uint64_t> masks;
+  for (int32_t i = 0; i <= n; ++i) {
+    const kiln_io_spec* x = io_spec_at(a, output, static_cast<size_t>(i));
+    const kiln_io_spec* y = io_spec_at(b, output, static_cast<size_t>(i));
+    masks.push_back(x && y ? x->dtypes & y->dtypes : 0);
+  }
+  return masks;
+}
+
+}  // namespace
+
+// The reference kernel and case generator a kernel is checked with (for a fused kernel, those of its first
+// step's first op), or why there are none.
+std::string KernelChecker::find_oracle(const kiln_kernel_desc& k, const KernelEntry*& reference,
+                                       const CaseGenerator*& generator) const {
+  std::string domain = k.domain, op = k.op_type;
+  if (k.pattern_length > 0) {
+    domain = k.pattern[0].domain;
+    op = k.pattern[0].op_type;
+    op = op.substr(0, op.find('|'));
+  }
+  reference = reference_kernel(reference_, domain, op, k.opset_min, k.opset_max);
+  if (!reference)
+    return !domain.empty() ? "no reference kernel for domain " + domain
+                           : "no reference kernel for " + op_label(domain, op) + " at opsets " +
+                                 std::to_string(k.opset_min) + "-" + std::to_string(k.opset_max);
+  generator = find_generator(domain, op);
+  return generator ? "" : "op " + op_label(domain, op) + " has no case generator";
+}
+
+KernelReport KernelChecker::check(const KernelEntry& kernel) const {
+  const kiln_kernel_desc& k = *kernel.desc;
+  KernelReport report;
+  report.kernel = k.name;
+  auto skip = [&](std::string why) {
+    report.detail = std::move(why);
+    return report;
+  };
+  KernelUnderCheck under{kernel, reference_, nullptr, nullptr, std::nullopt, 0, 0, {}, {}};
+  if (k.device != KILN_DEVICE_CPU) {  // first: without its device, nothing else about the kernel matters here
+    const kiln_device_api* api = kernel.library ? kernel.library->device_api() : nullptr;
+    if (!api || api->device != k.device) return skip("device kernel, but its pack offers no API for that device");
+    if (api->device_count() == 0) return skip("no GPU (the pack's device_count() is 0)");
+    under.device.emplace(api);
+  }
+  if (has_kernel_flag(kernel, KILN_KERNEL_QUANTIZED))
+    return skip("INT8 kernel: it needs quantized values, which the check does not draw yet");
+  if (std::string why = find_oracle(k, under.reference, under.generator); !why.empty()) return skip(why);
+  const kiln_kernel_desc& ref = *under.reference->desc;
+  under.opset_min = std::max({k.opset_min, ref.opset_min, under.generator->opset_min});
+  under.opset_max = std::min({k.opset_max, ref.opset_max, under.generator->opset_max});
+  if (under.opset_min > under.opset_max)
+    return skip("no opset that the kernel, the reference kernel and the case generator (" +
+                std::to_string(under.generator->opset_min) + "-" + std::to_string(under.generator->opset_max) +
+                ") share");
+  under.inputs = shared_dtypes(k, ref, false);
+  under.outputs = shared_dtypes(k, ref, true);
+
+  std::string first_decline;
+  for (int i = 0; i < options_.cases; ++i) {
+    Draw draw(case_seed(options_.seed, k.name, i));
+    CaseContext ctx(draw, static_cast<int>(draw.integer(under.opset_min, under.opset_max)), under.inputs,
+                    under.outputs, i % 6 == 1);
+    Case c;
+    FusedCase chain;
+    CaseResult result;
+    try {
+      if (k.pattern_length > 0) {
+        result = run_fused_case(under, ctx, chain);
+      } else {
+        c = under.generator->make(ctx, k.op_type);
+        c.domain = k.domain;
+        result = run_case(under, c);
+      }
+    } catch (const NoCase& e) {
+      result = declined(e.what());
+    } catch (const std::exception& e) {
+      result = declined(std::string("no case could be drawn: ") + e.what());
+    }
+    const std::string label = "case " + std::to_string(i) + " (opset " + std::to_string(ctx.opset()) + "): ";
+    const std::string what = k.pattern_length > 0 ? chain.describe() : c.describe();
+    if (options_.verbose)
+      options_.verbose("  " + label + what + ": " +
+                       (result.kind == CaseResult::Compared ? "ok, worst abs " + format_number(result.worst_abs, "%.2g")
+                        : result.kind == CaseResult::Declined ? "declined: " + result.text
+                                                              : "FAILED: " + result.text));
+    if (result.kind == CaseResult::Declined) {
+      ++report.declined;
+      if (first_decline.empty()) first_decline = result.text;
+      continue;
+    }
+    if (result.kind == CaseResult::Failed) {
+      report.status = KernelReport::Fail;
+      report.detail = label + what + ": " + result.text;
+      return report;
+    }
+    ++report.cases;
+    report.worst_abs = std::max(report.worst_abs, result.worst_abs);
+    report.worst_rel = std::max(report.worst_rel, result.worst_rel);
+  }
+  if (report.cases == 0)
+    return skip("all " + std::to_string(options_.cases) + " cases declined (first: " + first_decline + ")");
+  report.status = KernelReport::Pass;
+  return report;
+}
+
+}  // namespace kiln::check
