@@ -139,6 +139,14 @@ TEST(PlanCompat, APlanVersionThatIsNotASemverIsOutsideEveryRange) {
       << message;
 }
 
+TEST(PlanCompat, AnotherPackUnderTheLibrarysNameIsRefused) {
+  PlanContents plan = scale_plan(versioned("a"));
+  plan.plugins.at(0).library = test_plugin("kiln_test_pack_a");
+  const std::string message = refusal(plan);
+  EXPECT_NE(message.find("the plan needs plugin kiln.test.versioned 1.0.0"), std::string::npos) << message;
+  EXPECT_NE(message.find("is kiln.test.pack_a 1.0.0"), std::string::npos) << message;
+}
+
 TEST(PlanCompat, APackVersionOrRangeThatIsNotASemverIsRefusedAtLoad) {
   PluginRegistry registry;
   auto load_error = [&](const std::string& library) -> std::string {
