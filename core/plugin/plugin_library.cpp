@@ -7,6 +7,7 @@
 
 #include "plugin/host_api.hpp"
 #include "util/error.hpp"
+#include "util/semver.hpp"
 
 namespace kiln {
 
@@ -82,6 +83,28 @@ const kiln_device_api* device_api_of(const std::string& path, const kiln_plugin_
   return api;
 }
 
+// From ABI 1.4 the pack's version is a semver, and the oldest version whose plans it runs, if it declares one,
+// is a semver no newer than its own. Returns that declaration, or "" when there is none.
+std::string plan_compat_min_of(const std::string& path, const kiln_plugin_desc& desc) {
+  if (KILN_ABI_MINOR(desc.abi_version) < 4) return "";
+  const std::string named = path + ": plugin '" + desc.name + "'";
+  const std::optional<SemVer> version = parse_semver(desc.version);
+  if (!version)
+    throw Error(named + " has version '" + desc.version +
+                "', which is not a semantic version MAJOR.MINOR.PATCH[-pre][+build] (required from plugin ABI 1.4)");
+  if (desc.struct_size < offsetof(kiln_plugin_desc, plan_compat_min) + sizeof(desc.plan_compat_min) ||
+      !desc.plan_compat_min)
+    return "";
+  const std::string min = desc.plan_compat_min;
+  const std::optional<SemVer> oldest = parse_semver(min);
+  if (!oldest)
+    throw Error(named + " declares plan_compat_min '" + min + "', which is not a semantic version MAJOR.MINOR.PATCH");
+  if (compare_semver(*oldest, *version) > 0)
+    throw Error(named + " " + desc.version + " declares that it runs plans from version " + min +
+                " on, which is newer than itself");
+  return min;
+}
+
 }  // namespace
 
 std::unique_ptr<PluginLibrary> PluginLibrary::open(const std::string& path) {
@@ -110,6 +133,7 @@ std::unique_ptr<PluginLibrary> PluginLibrary::open(const std::string& path) {
   lib->description_ = desc->description ? desc->description : "";
   lib->abi_version_ = desc->abi_version;
   lib->device_api_ = device_api_of(path, *desc);
+  lib->plan_compat_min_ = plan_compat_min_of(path, *desc);
   for (int i = 0; i < desc->num_kernels; ++i) {
     check_kernel(path, desc->kernels[i], i);
     lib->kernels_.push_back(desc->kernels[i]);

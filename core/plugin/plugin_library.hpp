@@ -25,13 +25,16 @@ class PluginLibrary {
   const std::vector<const kiln_kernel_desc*>& kernels() const { return kernels_; }
   // The device the library brings (ABI >= 1.2), or nullptr.
   const kiln_device_api* device_api() const { return device_api_; }
+  // The oldest version of this pack whose plans the library runs (ABI >= 1.4), or "" when it declares none
+  // (then only plans built with exactly version()). Checked at load: a semver no newer than version().
+  const std::string& plan_compat_min() const { return plan_compat_min_; }
 
  private:
   struct Handle;
   PluginLibrary() = default;
 
   std::unique_ptr<Handle> handle_;
-  std::string path_, name_, version_, description_;
+  std::string path_, name_, version_, description_, plan_compat_min_;
   uint32_t abi_version_ = 0;
   std::vector<const kiln_kernel_desc*> kernels_;
   const kiln_device_api* device_api_ = nullptr;

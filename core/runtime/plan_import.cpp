@@ -11,6 +11,7 @@
 #include "runtime/engine.hpp"
 #include "runtime/run_node.hpp"
 #include "util/error.hpp"
+#include "util/semver.hpp"
 
 namespace fs = std::filesystem;
 
@@ -29,6 +30,31 @@ std::string locate_library(const PlanPlugin& plugin) {
   return resolve_plugin(entry);
 }
 
+// Why `library` (the plan's pack, in another version) cannot run a plan built with `plugin`, or "" when it can:
+// the plan's version lies in the range the library declares (ABI 1.4), from plan_compat_min to its own.
+std::string version_refusal(const PlanPlugin& plugin, const PluginLibrary& library) {
+  const std::string& built = plugin.version;
+  const std::string& mine = library.version();
+  if (built == mine) return "";
+  const std::string& oldest = library.plan_compat_min();
+  std::string why;
+  if (oldest.empty()) {
+    why = "which runs only plans built with " + mine + " (it declares no compatibility range)";
+  } else {
+    const std::optional<SemVer> x = parse_semver(built);
+    const SemVer min = *parse_semver(oldest), y = *parse_semver(mine);  // checked when the library was loaded
+    if (x && compare_semver(*x, min) >= 0 && compare_semver(*x, y) <= 0) return "";
+    if (!x)
+      why = "which runs plans from " + oldest + " on, and the plan's '" + built + "' is not a semantic version";
+    else if (compare_semver(*x, y) > 0)
+      why = "older than the plan's " + built + " (it runs plans from " + oldest + " to " + mine + ")";
+    else
+      why = "which runs plans from " + oldest + " on (its serialized state changed in " + oldest + ")";
+  }
+  return "the plan was built with " + plugin.name + " " + built + "; the loaded library " + library.path() +
+         " is version " + mine + ", " + why + ": rebuild the plan with this plugin or install version " + built;
+}
+
 const PluginLibrary& load_plan_plugin(const PlanPlugin& plugin, PluginRegistry& registry, const std::string& source) {
   const std::string needed = plugin.name + " " + plugin.version + " (built with " + plugin.library + ")";
   std::string path;
@@ -38,9 +64,11 @@ const PluginLibrary& load_plan_plugin(const PlanPlugin& plugin, PluginRegistry& 
     throw Error(source + ": the plan needs plugin " + needed + ", which is missing: " + e.what());
   }
   const PluginLibrary& library = registry.load(path);
-  if (library.name() != plugin.name || library.version() != plugin.version)
+  if (library.name() != plugin.name)
     throw Error(source + ": the plan needs plugin " + needed + ", but " + path + " is " + library.name() + " " +
                 library.version() + "; rebuild the plan with this plugin, or install the one it was built with");
+  if (const std::string refusal = version_refusal(plugin, library); !refusal.empty())
+    throw Error(source + ": " + refusal);
   return library;
 }
 

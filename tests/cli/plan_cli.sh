@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Plans end to end through the CLI, on the CPU: `kiln build` stages and summary, a plan's outputs against the
 # ONNX model's, `kiln inspect` in its three formats, bad plan files (each an exit-1 error naming the problem),
-# dynamic shapes within and outside a profile, and multi-stream plans.
+# plans across versions of a pack, two packs offering one op, dynamic shapes within and outside a profile, and
+# multi-stream plans.
 #
 #   tests/cli/plan_cli.sh BUILD/bin/kiln SOURCE_DIR
 #
@@ -180,17 +181,42 @@ expect_error "missing plugin" \
   "copy.plan: the plan needs plugin kiln\.cpu_reference [0-9]+\.[0-9]+\.[0-9]+ .*libkiln_ref_copy\.so.*missing" \
   env KILN_PLUGIN_PATH="$work/empty" "$kiln" run "$work/copy.plan"
 
-# One plugin name in two versions: a plan built with 1.0.0 refuses 2.0.0 in its place.
+# One plugin name in several versions (ABI 1.4 ranges): a plan built with 1.0.0 runs with 1.1.0, which declares
+# that it runs plans from 1.0.0 on, and is refused by 2.0.0, whose serialized state changed in 2.0.0.
 mkdir -p "$work/versioned"
 cp "$test_plugins/libkiln_test_versioned_a.so" "$work/versioned/libkiln_test_versioned.so"
 printf 'plugins: [./libkiln_test_versioned.so]\n' >"$work/versioned/cfg.yaml"
 check "build with kiln.test.versioned 1.0.0" \
   "$kiln" build "$work/scale.onnx" --config "$work/versioned/cfg.yaml" -o "$work/scale.plan"
-check "run it with 1.0.0" run_to "$work/scale1" "$work/scale.plan"
+npy "$work/x23.npy" 2 3
+check "run it with 1.0.0" run_to "$work/scale1" "$work/scale.plan" --input x="$work/x23.npy"
+cp "$test_plugins/libkiln_test_versioned_a1.so" "$work/versioned/libkiln_test_versioned.so"
+check "kiln plugins gives 1.1.0's range" grep -Fq "kiln.test.versioned 1.1.0  (ABI 1.4, 1 kernels, runs plans of 1.0.0 to 1.1.0)" \
+  <("$kiln" plugins --plugin "$work/versioned/libkiln_test_versioned.so")
+check "run it with 1.1.0, which runs plans from 1.0.0 on" \
+  run_to "$work/scale11" "$work/scale.plan" --input x="$work/x23.npy"
+check "... with the same outputs" same_outputs "$work/scale1" "$work/scale11"
 cp "$test_plugins/libkiln_test_versioned_b.so" "$work/versioned/libkiln_test_versioned.so"
-expect_error "plugin version mismatch" \
-  "scale.plan: the plan needs plugin kiln\.test\.versioned 1\.0\.0 .* is kiln\.test\.versioned 2\.0\.0" \
+expect_error "2.0.0, whose state changed in 2.0.0, refuses it" \
+  "scale\.plan: the plan was built with kiln\.test\.versioned 1\.0\.0; the loaded library [^ ]*/versioned/libkiln_test_versioned\.so is version 2\.0\.0, which runs plans from 2\.0\.0 on \(its serialized state changed in 2\.0\.0\): rebuild the plan with this plugin or install version 1\.0\.0" \
   "$kiln" run "$work/scale.plan"
+
+echo "== two packs, one op"
+# Packs a (x3) and b (x5) both offer kiln.test::Scale: the config's preference list picks one, then the other,
+# and the plan (inspect) and the outputs say which ran.
+for pick in a b; do
+  other=b factor=3
+  [[ $pick == b ]] && other=a factor=5
+  printf 'plugins: [%s, %s]\nkernels:\n  kiln.test::Scale: [kiln.test.pack_%s.*, kiln.test.pack_%s.*]\n' \
+    "$test_plugins/libkiln_test_pack_a.so" "$test_plugins/libkiln_test_pack_b.so" "$pick" "$other" >"$work/packs_$pick.yaml"
+  check "prefer pack $pick: build" "$kiln" build "$work/scale.onnx" --config "$work/packs_$pick.yaml" -o "$work/packs_$pick.plan"
+  check "prefer pack $pick: inspect names kiln.test.pack_$pick.Scale" \
+    grep -Eq " kiln\.test\.pack_$pick\.Scale \(kiln\.test\.pack_$pick 1\.0\.0\)" <("$kiln" inspect "$work/packs_$pick.plan")
+  check "prefer pack $pick: run" run_to "$work/packs_$pick" "$work/packs_$pick.plan" --input x="$work/x23.npy"
+  check "prefer pack $pick: y = $factor x" "$py" -c 'import sys, numpy as np
+x, y = np.load(sys.argv[1]), np.load(sys.argv[2])
+assert np.array_equal(y, np.float32(sys.argv[3]) * x), (x, y)' "$work/x23.npy" "$work/packs_$pick/y.npy" "$factor"
+done
 
 echo "== dynamic shapes"
 cat >"$work/profile.yaml" <<EOF

@@ -1,7 +1,9 @@
 // Test plugins that misbehave on purpose, one per KILN_TEST_VARIANT:
 //   1 wrong_abi: declares ABI 2.0;  2 throwing: execute throws a C++ exception, and another kernel returns an
 //   error status;  3 failing_entry: the entry point fails;  4 duplicate: registers kiln.cpu_ref.Relu again;
-//   5 not_a_plugin: exports no entry symbol at all.
+//   5 not_a_plugin: exports no entry symbol at all;  6 short_desc: declares ABI 1.4 but a descriptor of 1.3's size,
+//   past which plan_compat_min holds a string that is no version (a core reading beyond struct_size refuses it).
+#include <cstddef>
 #include <stdexcept>
 
 #include "kiln/plugin.hpp"
@@ -47,6 +49,10 @@ extern "C" KILN_PLUGIN_EXPORT const kiln_plugin_desc* kiln_plugin_entry(const ki
   }
   static kiln_plugin_desc desc = *kiln::define_plugin(host, "kiln.test.misbehaving", "0.0.1", "tests", kKernels);
   if (KILN_TEST_VARIANT == 1) desc.abi_version = KILN_MAKE_ABI_VERSION(2, 0);
+  if (KILN_TEST_VARIANT == 6) {
+    desc.struct_size = offsetof(kiln_plugin_desc, plan_compat_min);
+    desc.plan_compat_min = "not a version";
+  }
   return &desc;
 }
 #else

@@ -53,9 +53,13 @@ int plugins_command(const Args& args) {
     return 1;
   }
   for (const auto& lib : registry.libraries()) {
-    std::printf("%s %s  (ABI %s, %zu kernels)\n  %s\n  %s\n", lib->name().c_str(), lib->version().c_str(),
-                format_abi_version(lib->abi_version()).c_str(), lib->kernels().size(), lib->path().c_str(),
-                lib->description().c_str());
+    // Which plans the library runs: those built with its own version, or with any from its declared oldest on.
+    const std::string plans = lib->plan_compat_min().empty() || lib->plan_compat_min() == lib->version()
+                                  ? "plans of " + lib->version()
+                                  : "plans of " + lib->plan_compat_min() + " to " + lib->version();
+    std::printf("%s %s  (ABI %s, %zu kernels, runs %s)\n  %s\n  %s\n", lib->name().c_str(), lib->version().c_str(),
+                format_abi_version(lib->abi_version()).c_str(), lib->kernels().size(), plans.c_str(),
+                lib->path().c_str(), lib->description().c_str());
     for (const kiln_kernel_desc* k : lib->kernels()) {
       std::printf("    %-36s %-28s opset %s %s in %s out %s%s\n", k->name, op_label(k->domain, k->op_type).c_str(),
                   opset_range(k->opset_min, k->opset_max).c_str(), k->device == KILN_DEVICE_CPU ? "cpu" : "cuda",

@@ -22,6 +22,8 @@
  *   1.3  quantization: kiln_value_info.quant_* (scales and zero points of int8/uint8 values and of float
  *        constants on an integer grid), so INT8 kernels read the scales of what they consume and produce;
  *        kernel flags KILN_KERNEL_QUANTIZED and KILN_KERNEL_QUANT_PASSTHROUGH.
+ *   1.4  plan compatibility: kiln_plugin_desc.plan_compat_min, the oldest version of the pack whose plans this
+ *        version still runs; the pack's version must be a semantic version MAJOR.MINOR.PATCH[-pre][+build].
  */
 #ifndef KILN_PLUGIN_H
 #define KILN_PLUGIN_H
@@ -34,7 +36,7 @@ extern "C" {
 #endif
 
 #define KILN_ABI_VERSION_MAJOR 1
-#define KILN_ABI_VERSION_MINOR 3
+#define KILN_ABI_VERSION_MINOR 4
 #define KILN_MAKE_ABI_VERSION(major, minor) ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define KILN_ABI_VERSION KILN_MAKE_ABI_VERSION(KILN_ABI_VERSION_MAJOR, KILN_ABI_VERSION_MINOR)
 #define KILN_ABI_MAJOR(version) ((uint32_t)(version) >> 16)
@@ -365,11 +367,16 @@ typedef struct kiln_plugin_desc {
   uint32_t struct_size;
   uint32_t abi_version; /* KILN_ABI_VERSION the plugin was compiled against */
   const char* name;     /* e.g. "kiln.cpu_reference" */
-  const char* version;  /* the pack's own version, semver "1.2.0" */
+  const char* version;  /* the pack's own version, semver "1.2.0" (required to be one from 1.4) */
   const char* description;
   int32_t num_kernels;
   const kiln_kernel_desc* const* kernels;
   const kiln_device_api* device_api; /* (1.2) NULL unless the pack brings a device its kernels run on */
+  /* (1.4) the oldest version of this pack whose plans this version still runs: its serialized prepared state
+   * has not changed since. A plan built with version X loads with this version V when X == V, or when
+   * plan_compat_min <= X <= V by semver precedence. NULL (or a plugin built before 1.4) means only plans
+   * built with exactly this version. Must be a semver no newer than `version`. */
+  const char* plan_compat_min;
 } kiln_plugin_desc;
 
 /* The one exported symbol. Returns NULL on failure (after host->set_error). Called once per load. */
@@ -407,6 +414,8 @@ KILN_ABI_FROZEN_OFFSET(kiln_device_api, graph_destroy, 152);
 KILN_ABI_FROZEN_OFFSET(kiln_value_info, quant_axis, 40);
 KILN_ABI_FROZEN_OFFSET(kiln_value_info, quant_zero_points, 64);
 KILN_ABI_FROZEN_OFFSET(kiln_value_info, quant_dtype, 72);
+/* v1.4 */
+KILN_ABI_FROZEN_OFFSET(kiln_plugin_desc, plan_compat_min, 56);
 #endif
 
 #ifdef __cplusplus

@@ -612,11 +612,13 @@ inline void tuning_put(const std::string& key, const std::string& value) {
 using KernelFactory = const kiln_kernel_desc* (*)();
 
 // Builds the plugin descriptor from a table of kernel factories; for use in the entry function.
-// `device_api`: the device the pack brings (ABI 1.2), or NULL.
+// `device_api`: the device the pack brings (ABI 1.2), or NULL. `plan_compat_min` (ABI 1.4): the oldest version
+// of the pack whose plans this version still runs, or NULL for plans built with exactly this version.
 template <size_t N>
 const kiln_plugin_desc* define_plugin(const kiln_host_api* host, const char* name, const char* version,
                                       const char* description, const KernelFactory (&table)[N],
-                                      const kiln_device_api* device_api = nullptr) noexcept {
+                                      const kiln_device_api* device_api = nullptr,
+                                      const char* plan_compat_min = nullptr) noexcept {
   host_api() = host;
   static std::vector<const kiln_kernel_desc*> kernels;
   static kiln_plugin_desc desc{};
@@ -633,6 +635,7 @@ const kiln_plugin_desc* define_plugin(const kiln_host_api* host, const char* nam
   desc.num_kernels = static_cast<int32_t>(kernels.size());
   desc.kernels = kernels.data();
   desc.device_api = device_api;
+  desc.plan_compat_min = plan_compat_min;
   return &desc;
 }
 
@@ -650,6 +653,15 @@ const kiln_plugin_desc* define_plugin(const kiln_host_api* host, const char* nam
 #define KILN_DEFINE_DEVICE_PLUGIN(name, version, description, table, device_api)                         \
   extern "C" KILN_PLUGIN_EXPORT const kiln_plugin_desc* kiln_plugin_entry(const kiln_host_api* host) { \
     return kiln::define_plugin(host, name, version, description, table, device_api);                    \
+  }
+
+// KILN_DEFINE_PLUGIN for a pack whose serialized state has not changed since an older version (ABI 1.4): plans
+// built with any version from `plan_compat_min` up to this one load with it (a device pack passes it as
+// kiln::define_plugin's last argument).
+//   KILN_DEFINE_PLUGIN_COMPAT("com.example.swish", "1.3.0", "1.1.0", "Swish activation", kKernels)
+#define KILN_DEFINE_PLUGIN_COMPAT(name, version, plan_compat_min, description, table)                     \
+  extern "C" KILN_PLUGIN_EXPORT const kiln_plugin_desc* kiln_plugin_entry(const kiln_host_api* host) { \
+    return kiln::define_plugin(host, name, version, description, table, nullptr, plan_compat_min);      \
   }
 
 #endif  // KILN_PLUGIN_HPP
