@@ -9,7 +9,8 @@
 # configs/cuda-fp16.yaml against PyTorch FP16 channels-last, eager and CUDA graph).
 # Files under $OUT come back: remote.log (everything printed), env.txt, tests.txt, conformance.txt,
 # compare.log, performance.md, results.json, int8.md (step int8: benchmarks/gpu/int8_compare.py), template.txt
-# (step template: the plugin template's CUDA kernel test).
+# (step template: the plugin template's CUDA kernel test), plugin-check.txt (step plugin-check: `kiln plugin
+# check` over the CUDA pack).
 #
 # Environment: KILN_GPU_BUDGET_S (whole run, default 470 s), KILN_GPU_INT8_S (the int8 step, default 300 s),
 # KILN_GPU_STEPS (default tests,conformance,bench),
@@ -212,6 +213,14 @@ main() {
     timeout -k 5 "$(limit "$int8_s")" python3 benchmarks/gpu/int8_compare.py --kiln "$BUNDLE/bin/kiln" \
       --lib-path "$KILN_LD_LIBRARY_PATH" --model-dir /tmp/kiln-gpu-models --models "${KILN_GPU_MODELS:-resnet50,googlenet}" --out "$OUT" --budget-s "$(limit $((int8_s - 10)))" 2>&1
     note "int8: exit $? (int8.md)"
+  fi
+  if want_step plugin-check; then
+    # `kiln plugin check` over the CUDA pack: every kernel against the reference pack on drawn cases, on the GPU.
+    echo; echo "== kiln plugin check: the CUDA pack against the reference pack =="
+    timeout -k 5 "$(limit 240)" env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln" plugin check \
+      "$BUNDLE/lib/kiln/plugins/libkiln_cuda.so" --against "$BUNDLE/lib/kiln/plugins/libkiln_cpu_reference.so" \
+      --cases 16 2>&1 | tee "$OUT/plugin-check.txt" | grep -E "^(FAIL|summary)"
+    note "plugin-check: exit ${PIPESTATUS[0]} (plugin-check.txt)"
   fi
   if want_step template && [[ -d $BUNDLE/template ]]; then
     # The plugin template's CUDA kernel (examples/plugin-template, built by scripts/gpu-check against the bundle's
