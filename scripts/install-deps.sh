@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(cmake g++ make pkg-config libonnx-dev libprotobuf-dev protobuf-compiler libyaml-cpp-dev libboost-dev
           libgtest-dev libbenchmark-dev python3-numpy python3-onnx)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3-torchvision python3-sklearn)
+  packages+=(python3-torchvision python3-sklearn clang)  # clang: the fuzzers, and a pack built by a second compiler
 fi
 
 missing=()
