@@ -11,13 +11,23 @@ std::vector<CaseGenerator> all_generators() {
   return all;
 }
 
+const CaseGenerator* find_in(const std::vector<CaseGenerator>& table, const std::string& domain,
+                             const std::string& op_type) {
+  for (const CaseGenerator& g : table)
+    if (g.domain == domain && g.op_type == op_type) return &g;
+  return nullptr;
+}
+
 }  // namespace
 
 const CaseGenerator* find_generator(const std::string& domain, const std::string& op_type) {
   static const std::vector<CaseGenerator> table = all_generators();
-  for (const CaseGenerator& g : table)
-    if (g.domain == domain && g.op_type == op_type) return &g;
-  return nullptr;
+  return find_in(table, domain, op_type);
+}
+
+const CaseGenerator* find_int8_generator(const std::string& domain, const std::string& op_type) {
+  static const std::vector<CaseGenerator> table = int8_generators();
+  return find_in(table, domain, op_type);
 }
 
 }  // namespace kiln::check

@@ -22,6 +22,8 @@ struct CaseGenerator {
 
 // The generator for an op, or nullptr.
 const CaseGenerator* find_generator(const std::string& domain, const std::string& op_type);
+// The generator of an op's INT8 form (quantized activation, float weights), or nullptr.
+const CaseGenerator* find_int8_generator(const std::string& domain, const std::string& op_type);
 
 // A later step of a fused pattern: `op_type` reading `chained` (the previous step's output) at input
 // `chained_input` (-1: any, drawn). BatchNormalization and binary ops get inputs shaped after `chained`; other
@@ -32,6 +34,7 @@ Case follow_step(CaseContext& ctx, const std::string& op_type, const Tensor& cha
 std::vector<CaseGenerator> elementwise_generators();
 std::vector<CaseGenerator> nn_generators();
 std::vector<CaseGenerator> tensor_generators();
+std::vector<CaseGenerator> int8_generators();  // a table of its own: an INT8 Conv is not a float Conv
 
 }  // namespace kiln::check
 

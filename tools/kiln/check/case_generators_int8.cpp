@@ -1,0 +1,74 @@
+// Case generators for the INT8 forms of Conv, Gemm and MatMul (KILN_KERNEL_QUANTIZED kernels,
+// docs/quantization.md): the float op's case, drawn in float32, with its activation (input 0) replaced by
+// int8/uint8 integers on a per-tensor grid and, half of the time, its float weights moved onto a grid they then
+// carry (per output channel or per tensor, as a folded DequantizeLinear leaves them); without one the kernel
+// quantizes them itself. The output's dtype and grid are drawn by the run (int8_case_run.cpp), which needs
+// the reals first.
+#include <cmath>
+
+#include "case_generators.hpp"
+#include "quantize_case.hpp"
+
+namespace kiln::check {
+
+namespace {
+
+constexpr uint64_t kFloat32 = KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32);
+
+// The float op's case, drawn in float32 (the INT8 kernels' weights and bias are float; input 0 is replaced).
+Case float_case(CaseContext& ctx, const std::string& op_type) {
+  CaseContext reals(ctx.draw(), ctx.opset(), {kFloat32}, {kFloat32}, ctx.empty_edge());
+  return find_generator("", op_type)->make(reals, op_type);
+}
+
+// Input 0 quantized onto a grid of a dtype both kernels take there; W on a grid (along `weight_axis`) half
+// of the time.
+Case quantize_activation_and_weights(CaseContext& ctx, Case c, int weight_axis) {
+  quantize_input(c, 0, ctx.dtype({0}, kQuant8, false), ctx.draw());
+  if (ctx.draw().chance(0.5)) put_on_grid(c.inputs.at(1), weight_axis, ctx.draw());
+  return c;
+}
+
+Case conv_int8(CaseContext& ctx, const std::string&) {
+  return quantize_activation_and_weights(ctx, float_case(ctx, "Conv"), 0);  // W [M, C/group, k...]: M first
+}
+
+// Gemm with A read as stored (transA=0: INT8 kernels read A's rows) and B a constant, as exported weights are.
+Case gemm_int8(CaseContext& ctx, const std::string&) {
+  Case c = float_case(ctx, "Gemm");
+  if (c.attributes.count("transA")) {
+    c.attributes.erase("transA");
+    const std::vector<int64_t>& km = c.inputs[0].data.dims();
+    c.inputs[0].data = ctx.random(KILN_DTYPE_FLOAT32, {km[1], km[0]});
+  }
+  c.inputs[1].constant = true;
+  const bool trans_b = c.attributes.count("transB") && c.attributes["transB"].i != 0;
+  return quantize_activation_and_weights(ctx, c, trans_b ? 0 : 1);  // B's output columns
+}
+
+// MatMul of an activation A (a row, rows, or batches of rows) by a constant B [K, N], a Linear layer's form.
+Case matmul_int8(CaseContext& ctx, const std::string&) {
+  Draw& d = ctx.draw();
+  const int64_t m = ctx.empty_edge() ? 0 : d.integer(1, 6), k = d.integer(1, 8), n = d.integer(1, 6);
+  std::vector<int64_t> a = {m, k};
+  const int form = static_cast<int>(d.integer(0, 2));
+  if (form == 1) a = {k};
+  if (form == 2) a.insert(a.begin(), d.integer(1, 3));
+  const double bound = std::sqrt(3.0 / static_cast<double>(k));
+  Case c = ctx.make("MatMul");
+  c.input("A", ctx.random(KILN_DTYPE_FLOAT32, a));
+  c.constant("B", ctx.random(KILN_DTYPE_FLOAT32, {k, n}, -bound, bound));
+  return quantize_activation_and_weights(ctx, c, 1);
+}
+
+}  // namespace
+
+std::vector<CaseGenerator> int8_generators() {
+  return {
+      {"", "Conv", 11, 22, &conv_int8, 4},
+      {"", "Gemm", 13, 22, &gemm_int8, 4},
+      {"", "MatMul", 13, 22, &matmul_int8, 4},
+  };
+}
+
+}  // namespace kiln::check
