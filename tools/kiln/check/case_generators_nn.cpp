@@ -1,5 +1,5 @@
-// Case generators for neural-network ops: convolution, matrix products, pooling, normalization, softmax and
-// reductions.
+// Case generators for neural-network ops: convolution, matrix products (Einsum among them), pooling,
+// normalization, softmax and reductions.
 #include <algorithm>
 #include <cmath>
 
@@ -92,6 +92,39 @@ Case matmul(CaseContext& ctx, const std::string&) {
   c.input("A", ctx.random(t, a));
   if (d.chance(0.5)) c.constant("B", ctx.random(t, b, -bound, bound));
   else c.input("B", ctx.random(t, b, -bound, bound));
+  return c;
+}
+
+// Einsum over an equation drawn from the common forms (products, batched products, transposes, traces,
+// diagonals, outer products, reductions, broadcast dims), each letter given one size.
+Case einsum(CaseContext& ctx, const std::string&) {
+  static const std::vector<std::string> equations = {
+      "ij,jk->ik", "bij,bjk->bik", "ij->ji", "ii->i", "ii->", "i,i->", "i,j->ij", "ij->",
+      "ij,j->i", "bhid,bhjd->bhij", "...ij,...jk->...ik", "ij,ij->ij", "ijk->kj", "ij,kj"};
+  const DataType t = ctx.dtype({0, 1}, kFloats);
+  Draw& d = ctx.draw();
+  const std::string equation = d.pick(equations);
+  std::vector<int64_t> size(26);
+  for (int64_t& n : size) n = d.integer(1, 4);
+  const std::vector<int64_t> batch = d.dims(static_cast<int>(d.integer(0, 2)), 1, 3);  // what "..." stands for
+  Case c = ctx.make("Einsum");
+  const std::string operands = equation.substr(0, equation.find("->"));
+  size_t from = 0;
+  for (int i = 0; from <= operands.size(); ++i) {
+    const size_t comma = std::min(operands.find(',', from), operands.size());
+    std::vector<int64_t> dims;
+    for (size_t p = from; p < comma; ++p) {
+      if (operands[p] == '.') {
+        dims.insert(dims.end(), batch.begin(), batch.end());
+        p += 2;
+      } else {
+        dims.push_back(size[static_cast<size_t>(operands[p] - 'a')]);
+      }
+    }
+    c.input("Inputs" + std::to_string(i), ctx.random(t, dims));
+    from = comma + 1;
+  }
+  c.attr("equation", string_attr(equation));
   return c;
 }
 
@@ -234,6 +267,7 @@ std::vector<CaseGenerator> nn_generators() {
       {"", "Conv", 11, 22, &conv, 4},
       {"", "Gemm", 13, 22, &gemm, 4},
       {"", "MatMul", 13, 22, &matmul, 4},
+      {"", "Einsum", 12, 22, &einsum, 4},
       {"", "MaxPool", 12, 22, &pool},
       {"", "AveragePool", 11, 22, &pool, 2},
       {"", "GlobalAveragePool", 1, 22, &global_pool, 2},
