@@ -11,6 +11,8 @@
 //   test.wrong.MatMulAdd       fused MatMul -> Add that forgets the bias                        -> FAIL (fused)
 //   test.good.Swish            com.example::Swish, which the reference pack does not know      -> SKIP
 //   test.wrong.ConvInt8        INT8 Conv that forgets X's zero point                            -> FAIL (INT8)
+//   test.wrong.Flatten         pass-through int8 Flatten that re-centres the integers on 0      -> FAIL (shared grid)
+//   test.good.AveragePoolInt8  INT8 AveragePool, which the reference pack has no INT8 kernel for -> SKIP
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -277,11 +279,52 @@ class ConvInt8ForgettingZeroPoint {
   std::vector<double> w_scale_;
 };
 
+// One int8/uint8 input and output, flagged QUANTIZED or QUANT_PASSTHROUGH.
+kiln::KernelSpec quant8_unary_spec(const char* name, const char* op_type, int opset_min, uint32_t flags) {
+  kiln::KernelSpec s = unary_spec(name, op_type, flags);
+  s.opset_min = opset_min;
+  s.inputs = {kiln::io(kQuant8)};
+  s.outputs = {kiln::io(kQuant8)};
+  return s;
+}
+
+// A pass-through Flatten on int8/uint8 that writes q - zero_point (the grid's integers re-centred on 0): right
+// on integers without a grid or on a symmetric one, wrong on the grid the builder shares with its output.
+class FlattenRecentring {
+ public:
+  static kiln::KernelSpec spec() {
+    return quant8_unary_spec("test.wrong.Flatten", "Flatten", 13, KILN_KERNEL_QUANT_PASSTHROUGH);
+  }
+  explicit FlattenRecentring(const kiln::Node& node) {
+    const kiln::Quantization& q = node.input(0).quant;
+    if (q.present()) zero_ = q.zero_points[0];
+  }
+  void execute(kiln::ExecContext& ctx) {
+    const kiln::Tensor x = ctx.input(0), y = ctx.output(0);
+    const auto* in = static_cast<const uint8_t*>(x.raw());
+    auto* out = static_cast<uint8_t*>(y.raw());
+    for (int64_t i = 0; i < x.numel(); ++i) out[i] = static_cast<uint8_t>(in[i] - zero_);
+  }
+
+ private:
+  int32_t zero_ = 0;
+};
+
+// An INT8 AveragePool: the reference pack has none to check it against, so it is skipped, saying so.
+struct AveragePoolInt8 {
+  static kiln::KernelSpec spec() {
+    return quant8_unary_spec("test.good.AveragePoolInt8", "AveragePool", 11, KILN_KERNEL_QUANTIZED);
+  }
+  explicit AveragePoolInt8(const kiln::Node&) {}
+  void execute(kiln::ExecContext&) {}
+};
+
 const kiln::KernelFactory kKernels[] = {
     &kiln::describe<WrongRelu>,          &kiln::describe<AbsHalf>,         &kiln::describe<StridedSigmoid>,
     &kiln::describe<LeakyRelu<false>>,   &lying_elu,                       &kiln::describe<LeakyRelu<true>>,
     &kiln::describe<DecliningTanh>,      &kiln::describe<MatMulAddForgettingBias>, &kiln::describe<Swish>,
-    &kiln::describe<ConvInt8ForgettingZeroPoint>,
+    &kiln::describe<ConvInt8ForgettingZeroPoint>, &kiln::describe<FlattenRecentring>,
+    &kiln::describe<AveragePoolInt8>,
 };
 
 }  // namespace
