@@ -37,6 +37,7 @@ std::vector<CaseGenerator> tensor_generators();
 std::vector<CaseGenerator> indexing_generators();
 std::vector<CaseGenerator> upsampling_generators();
 std::vector<CaseGenerator> layout_generators();
+std::vector<CaseGenerator> normalization_generators();
 std::vector<CaseGenerator> int8_generators();  // a table of its own: an INT8 Conv is not a float Conv
 
 }  // namespace kiln::check

@@ -149,7 +149,8 @@ Case pool(CaseContext& ctx, const std::string& op_type) {
   c.attr("kernel_shape", ints_attr(kernel)).attr("strides", ints_attr(strides));
   if (d.chance(0.6)) c.attr("pads", ints_attr(pads));
   if (d.chance(0.3)) c.attr("ceil_mode", int_attr(1));
-  if (!max && d.chance(0.5)) c.attr("count_include_pad", int_attr(1));
+  if (op_type == "AveragePool" && d.chance(0.5)) c.attr("count_include_pad", int_attr(1));
+  if (op_type == "LpPool") c.attr("p", int_attr(d.integer(1, 3)));
   if (dilated) c.attr("dilations", ints_attr(dilations));
   return c;
 }
@@ -159,6 +160,7 @@ Case global_pool(CaseContext& ctx, const std::string& op_type) {
   Draw& d = ctx.draw();
   Case c = ctx.make(op_type);
   c.input("X", ctx.random(t, ctx.maybe_empty(d.dims(static_cast<int>(d.integer(3, 4)), 1, 6), 2), -3, 3));
+  if (op_type == "GlobalLpPool") c.attr("p", int_attr(d.integer(1, 3)));
   return c;
 }
 
@@ -180,17 +182,18 @@ Case batch_norm(CaseContext& ctx, const std::string&) {
   return c;
 }
 
-Case layer_norm(CaseContext& ctx, const std::string&) {
+// LayerNormalization, and RMSNormalization (the same axis and scale, no bias).
+Case layer_norm(CaseContext& ctx, const std::string& op_type) {
   const DataType t = ctx.dtype({0, 1}, kFloats);
   Draw& d = ctx.draw();
   const std::vector<int64_t> x = d.dims(static_cast<int>(d.integer(1, 4)), 1, 6);
   const auto rank = static_cast<int64_t>(x.size());
   const int64_t axis = d.integer(-rank, rank - 1);
   const std::vector<int64_t> normalized(x.begin() + (axis < 0 ? axis + rank : axis), x.end());
-  Case c = ctx.make("LayerNormalization");
+  Case c = ctx.make(op_type);
   c.input("X", ctx.random(t, x, -3, 3));
   c.constant("Scale", ctx.random(t, normalized, 0.5, 1.5));
-  if (d.chance(0.6)) c.constant("B", ctx.random(t, normalized));
+  if (op_type == "LayerNormalization" && d.chance(0.6)) c.constant("B", ctx.random(t, normalized));
   c.attr("axis", int_attr(axis));
   if (d.chance(0.5)) c.attr("epsilon", float_attr(static_cast<float>(d.real(1e-5, 1e-2))));
   return c;
@@ -272,8 +275,11 @@ std::vector<CaseGenerator> nn_generators() {
       {"", "AveragePool", 11, 22, &pool, 2},
       {"", "GlobalAveragePool", 1, 22, &global_pool, 2},
       {"", "GlobalMaxPool", 1, 22, &global_pool},
+      {"", "LpPool", 18, 22, &pool, 2},
+      {"", "GlobalLpPool", 2, 22, &global_pool, 2},
       {"", "BatchNormalization", 15, 22, &batch_norm, 2},
       {"", "LayerNormalization", 17, 22, &layer_norm, 4},
+      {"", "RMSNormalization", 23, 23, &layer_norm, 4},
       {"", "InstanceNormalization", 6, 22, &instance_norm, 4},
       {"", "Softmax", 13, 22, &softmax, 2},
       {"", "LogSoftmax", 13, 22, &softmax, 2},
