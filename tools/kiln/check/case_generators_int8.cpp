@@ -3,7 +3,8 @@
 // int8/uint8 integers on a per-tensor grid and, half of the time, its float weights moved onto a grid they then
 // carry (per output channel or per tensor, as a folded DequantizeLinear leaves them); without one the kernel
 // quantizes them itself. The output's dtype and grid are drawn by the run (int8_case_run.cpp), which needs
-// the reals first.
+// the reals first. ONNX's own integer ops, ConvInteger and MatMulInteger (int32 accumulators, exact), are drawn
+// from the same float cases with integers in place of both operands.
 #include <cmath>
 
 #include "case_generators.hpp"
@@ -61,7 +62,44 @@ Case matmul_int8(CaseContext& ctx, const std::string&) {
   return quantize_activation_and_weights(ctx, c, 1);
 }
 
+// Both operands of a float Conv or MatMul case as int8/uint8 integers over their whole range, with zero points
+// (per tensor) now and then; other inputs (a bias) dropped, as the integer ops have none.
+Case integer_operands(CaseContext& ctx, Case c, const std::string& op_type) {
+  Draw& d = ctx.draw();
+  c.op_type = op_type;
+  c.inputs.resize(2);
+  for (size_t i = 0; i < 2; ++i) {
+    const DataType t = ctx.dtype({i, i + 2}, kQuant8, false);
+    const double lo = t == KILN_DTYPE_UINT8 ? 0 : -128, hi = t == KILN_DTYPE_UINT8 ? 255 : 127;
+    c.inputs[i].data = ctx.random(t, c.inputs[i].data.dims(), lo, hi);
+  }
+  const bool zero_points = d.chance(0.7);
+  for (size_t i = 0; i < 2 && zero_points; ++i) {
+    const DataType t = c.inputs[i].data.dtype();
+    const std::string name = c.inputs[i].name + "_zero_point";
+    const bool is_u8 = t == KILN_DTYPE_UINT8;
+    if (d.chance(0.7)) c.constant(name, ctx.random(t, {}, is_u8 ? 100 : -20, is_u8 ? 156 : 20));
+    else c.omitted(name);
+  }
+  return c;
+}
+
+Case conv_integer(CaseContext& ctx, const std::string&) {
+  return integer_operands(ctx, float_case(ctx, "Conv"), "ConvInteger");
+}
+
+Case matmul_integer(CaseContext& ctx, const std::string&) {
+  return integer_operands(ctx, float_case(ctx, "MatMul"), "MatMulInteger");
+}
+
 }  // namespace
+
+std::vector<CaseGenerator> integer_op_generators() {
+  return {
+      {"", "ConvInteger", 10, 22, &conv_integer},
+      {"", "MatMulInteger", 10, 22, &matmul_integer},
+  };
+}
 
 std::vector<CaseGenerator> int8_generators() {
   return {
