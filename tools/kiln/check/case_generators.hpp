@@ -18,6 +18,8 @@ struct CaseGenerator {
   // How far a correct kernel may stray from the reference: 1 for one rounding per element, more for ops that
   // sum many terms (their tolerance is scaled by it).
   double tolerance_scale = 1;
+  // int8/uint8 outputs requantized from float arithmetic (QLinearConv): one integer step off is within tolerance.
+  bool requantizes = false;
 };
 
 // The generator for an op, or nullptr.

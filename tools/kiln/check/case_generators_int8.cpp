@@ -3,8 +3,9 @@
 // int8/uint8 integers on a per-tensor grid and, half of the time, its float weights moved onto a grid they then
 // carry (per output channel or per tensor, as a folded DequantizeLinear leaves them); without one the kernel
 // quantizes them itself. The output's dtype and grid are drawn by the run (int8_case_run.cpp), which needs
-// the reals first. ONNX's own integer ops, ConvInteger and MatMulInteger (int32 accumulators, exact), are drawn
-// from the same float cases with integers in place of both operands.
+// the reals first. ONNX's own integer ops are drawn from the same float cases with integers in place of both
+// operands: ConvInteger and MatMulInteger (int32 accumulators, exact) and QLinearConv and QLinearMatMul (with
+// scales, and an output grid sized to the accumulators' spread).
 #include <cmath>
 
 #include "case_generators.hpp"
@@ -84,6 +85,45 @@ Case integer_operands(CaseContext& ctx, Case c, const std::string& op_type) {
   return c;
 }
 
+// A float Conv or MatMul case as QLinearConv / QLinearMatMul: each operand's integers over their whole range
+// with a scale and zero point (per tensor), then y's scale and zero point: about 40 steps per standard deviation
+// of sum(a * b) over `fan_in` terms of full-range integers, so the tails saturate.
+Case qlinear_operands(CaseContext& ctx, const Case& f, const std::string& op_type, int64_t fan_in) {
+  Draw& d = ctx.draw();
+  Case c = ctx.make(op_type);
+  c.attributes = f.attributes;
+  double product_scale = 1;
+  for (size_t i = 0; i < 2; ++i) {
+    const DataType t = ctx.dtype({3 * i}, kQuant8, false);
+    const bool is_u8 = t == KILN_DTYPE_UINT8;
+    const CaseInput& operand = f.inputs[i];
+    const auto scale = static_cast<float>(d.real(0.005, 0.05));
+    product_scale *= scale;
+    c.inputs.push_back(CaseInput{operand.name, ctx.random(t, operand.data.dims(), is_u8 ? 0 : -128, is_u8 ? 255 : 127),
+                                 operand.constant, false, std::nullopt});
+    c.constant(operand.name + "_scale", ctx.random(KILN_DTYPE_FLOAT32, {}, scale, scale));
+    c.constant(operand.name + "_zero_point", ctx.random(t, {}, is_u8 ? 100 : -20, is_u8 ? 156 : 20));
+  }
+  const DataType y = ctx.dtype({7}, kQuant8, true);
+  const double y_scale = product_scale * std::sqrt(static_cast<double>(std::max<int64_t>(fan_in, 1))) * 128;
+  c.constant("y_scale", ctx.random(KILN_DTYPE_FLOAT32, {}, y_scale, y_scale));
+  c.constant("y_zero_point", ctx.random(y, {}, y == KILN_DTYPE_UINT8 ? 100 : -20, y == KILN_DTYPE_UINT8 ? 156 : 20));
+  return c;
+}
+
+Case qlinear_conv(CaseContext& ctx, const std::string&) {
+  const Case f = float_case(ctx, "Conv");
+  const Tensor& w = f.inputs[1].data;
+  Case c = qlinear_operands(ctx, f, "QLinearConv", w.numel() / std::max<int64_t>(w.dims()[0], 1));
+  if (ctx.draw().chance(0.5)) c.constant("B", ctx.random(KILN_DTYPE_INT32, {w.dims()[0]}, -1000, 1000));
+  return c;
+}
+
+Case qlinear_matmul(CaseContext& ctx, const std::string&) {
+  const Case f = float_case(ctx, "MatMul");
+  return qlinear_operands(ctx, f, "QLinearMatMul", f.inputs[0].data.dims().back());
+}
+
 Case conv_integer(CaseContext& ctx, const std::string&) {
   return integer_operands(ctx, float_case(ctx, "Conv"), "ConvInteger");
 }
@@ -98,6 +138,9 @@ std::vector<CaseGenerator> integer_op_generators() {
   return {
       {"", "ConvInteger", 10, 22, &conv_integer},
       {"", "MatMulInteger", 10, 22, &matmul_integer},
+      // Requantizing: an int8 output may be one step off where a pack's float arithmetic rounds a tie otherwise.
+      {"", "QLinearConv", 10, 22, &qlinear_conv, 1, true},
+      {"", "QLinearMatMul", 10, 22, &qlinear_matmul, 1, true},
   };
 }
 

@@ -58,7 +58,7 @@ CaseResult compare_run(const KernelUnderCheck& k, const CaseGraph& graph, const 
   const bool int8 = k.mode == CaseMode::Int8;
   for (size_t o = 0; o < expected.size(); ++o) {
     if (expected[o].empty()) continue;
-    Tolerance tol = tolerance_for(expected[o].dtype(), int8, k.generator->tolerance_scale);
+    Tolerance tol = tolerance_for(expected[o].dtype(), int8 || k.generator->requantizes, k.generator->tolerance_scale);
     // An INT8 kernel's float reals are acc * scale + bias in float32 on a device: their error follows the
     // terms' size, which the output's largest value stands for, not each element's (small after cancelling).
     if (int8 && tol.relative > 0) tol.floor = std::max(1.0, max_magnitude(expected[o]));
