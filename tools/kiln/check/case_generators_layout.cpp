@@ -1,5 +1,5 @@
 // Case generators for ops that rearrange or make tensors from shapes and scalars: DepthToSpace,
-// SpaceToDepth, Trilu, EyeLike, OneHot, Range, Shape and Size.
+// SpaceToDepth, Trilu, EyeLike, OneHot, Range, Shape, Size and ConstantOfShape.
 #include <cmath>
 #include <vector>
 
@@ -101,6 +101,21 @@ Case shape(CaseContext& ctx, const std::string& op_type) {
   return c;
 }
 
+// A constant shape (a 0 among its dims in an edge case) and, most of the time, a one-element `value` tensor of
+// a dtype both kernels write (without one: float32 zeros).
+Case constant_of_shape(CaseContext& ctx, const std::string&) {
+  Draw& d = ctx.draw();
+  Case c = ctx.make("ConstantOfShape");
+  c.constant("input", ctx.indices(0, ctx.maybe_empty(d.dims(static_cast<int>(d.integer(0, 3)), 1, 5))));
+  if (d.chance(0.8)) {
+    Attribute value;
+    value.kind = KILN_ATTR_TENSOR;
+    value.tensor = ctx.random(ctx.dtype({}, kAny, true), {1}, -5, 5);
+    c.attr("value", value);
+  }
+  return c;
+}
+
 }  // namespace
 
 std::vector<CaseGenerator> layout_generators() {
@@ -109,6 +124,7 @@ std::vector<CaseGenerator> layout_generators() {
       {"", "Trilu", 14, 22, &trilu},                   {"", "EyeLike", 9, 22, &eye_like},
       {"", "OneHot", 11, 22, &one_hot},                {"", "Range", 11, 22, &range},
       {"", "Shape", 13, 22, &shape},                   {"", "Size", 13, 22, &shape},
+      {"", "ConstantOfShape", 9, 22, &constant_of_shape},
   };
 }
 
