@@ -8,7 +8,7 @@ std::vector<CaseGenerator> all_generators() {
   std::vector<CaseGenerator> all;
   for (auto family : {&elementwise_generators, &nn_generators, &tensor_generators, &indexing_generators,
                         &upsampling_generators, &layout_generators, &normalization_generators,
-                        &quantize_linear_generators, &integer_op_generators})
+                        &quantize_linear_generators, &integer_op_generators, &loss_generators})
     for (CaseGenerator& g : family()) all.push_back(std::move(g));
   return all;
 }

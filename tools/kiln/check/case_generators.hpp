@@ -41,6 +41,7 @@ std::vector<CaseGenerator> upsampling_generators();
 std::vector<CaseGenerator> layout_generators();
 std::vector<CaseGenerator> normalization_generators();
 std::vector<CaseGenerator> quantize_linear_generators();
+std::vector<CaseGenerator> loss_generators();
 std::vector<CaseGenerator> integer_op_generators();  // ConvInteger, MatMulInteger (case_generators_int8.cpp)
 std::vector<CaseGenerator> int8_generators();  // a table of its own: an INT8 Conv is not a float Conv
 
