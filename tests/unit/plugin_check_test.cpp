@@ -117,8 +117,8 @@ TEST(PluginCheckGenerators, TheReferencePackTakesEveryDrawnCase) {
     if (!generator || k.pattern_length > 0 || (k.flags & KILN_KERNEL_QUANTIZED)) continue;
     ++checked_ops;
     std::vector<uint64_t> inputs, outputs;
-    for (int32_t i = 0; i <= k.num_input_specs; ++i)
-      inputs.push_back(i < k.num_input_specs ? k.inputs[i].dtypes : k.inputs[k.num_input_specs - 1].dtypes);
+    for (int32_t i = 0; i <= k.num_input_specs; ++i)  // (Constant has no inputs)
+      inputs.push_back(i < k.num_input_specs ? k.inputs[i].dtypes : i > 0 ? k.inputs[i - 1].dtypes : 0);
     for (int32_t i = 0; i < k.num_output_specs; ++i) outputs.push_back(k.outputs[i].dtypes);
     for (int seed = 0; seed < 8; ++seed) {
       Draw draw(case_seed(0, k.name, seed));

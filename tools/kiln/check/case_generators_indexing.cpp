@@ -1,7 +1,8 @@
-// Case generators for ops addressed by index tensors or along an axis: GatherElements, GatherND,
-// ScatterElements, ScatterND, TopK and CumSum. Scatters draw distinct target positions, so that reduction
+// Case generators for ops addressed by index tensors, along an axis, or giving indices: GatherElements,
+// GatherND, ScatterElements, ScatterND, TopK, CumSum, NonZero and Unique. Scatters draw distinct target positions, so that reduction
 // "none" has one right answer (ONNX leaves the order of duplicate writes open).
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "case_generators.hpp"
@@ -88,7 +89,8 @@ std::string scatter_reduction(CaseContext& ctx, DataType t) {
   return ctx.draw().pick(options);
 }
 
-Case scatter_elements(CaseContext& ctx, const std::string&) {
+// ScatterElements, and Scatter (its name at opsets 9 and 10, where the only reduction is "none").
+Case scatter_elements(CaseContext& ctx, const std::string& op_type) {
   const DataType t = ctx.dtype({0, 2}, kAny);
   Draw& d = ctx.draw();
   const std::vector<int64_t> x = d.dims(static_cast<int>(d.integer(1, 3)), 1, 5);
@@ -107,7 +109,7 @@ Case scatter_elements(CaseContext& ctx, const std::string&) {
       values[static_cast<size_t>(base + j * inner)] = d.chance(0.3) ? order[j] - x[along] : order[j];
   }
   const std::string reduction = scatter_reduction(ctx, t);
-  Case c = ctx.make("ScatterElements");
+  Case c = ctx.make(op_type);
   c.input("data", ctx.random(t, x));
   c.input("indices", index_tensor(ctx.dtype({1}, kIndices, false), idx, values));
   c.input("updates", ctx.random(t, idx));
@@ -169,6 +171,36 @@ Case cumsum(CaseContext& ctx, const std::string&) {
   return c;
 }
 
+// Values with repeats and zeros: small integers, in any dtype (NonZero's and Unique's outputs depend on them;
+// the reference's shape function reads the values).
+Tensor repeating_values(CaseContext& ctx, DataType t, const std::vector<int64_t>& dims) {
+  Tensor x = ctx.random(t, dims, -2, 2);
+  for (int64_t i = 0; i < x.numel(); ++i) set_element(x, i, std::nearbyint(element_at(x, i)));
+  return x;
+}
+
+Case non_zero(CaseContext& ctx, const std::string&) {
+  const DataType t = ctx.dtype({0}, kAny, false);
+  Draw& d = ctx.draw();
+  Case c = ctx.make("NonZero");
+  c.input("X", repeating_values(ctx, t, ctx.maybe_empty(d.dims(static_cast<int>(d.integer(0, 3)), 1, 5))));
+  return c;
+}
+
+// Unique over the flattened input or along an axis, sorted or in order of first occurrence, with all four
+// outputs.
+Case unique(CaseContext& ctx, const std::string&) {
+  const DataType t = ctx.dtype({0}, kNumbers);
+  Draw& d = ctx.draw();
+  const std::vector<int64_t> x = d.dims(static_cast<int>(d.integer(1, 3)), 1, 4);
+  Case c = ctx.make("Unique");
+  c.input("X", repeating_values(ctx, t, x));
+  if (d.chance(0.4)) c.attr("axis", int_attr(random_axis(d, x.size())));
+  if (d.chance(0.4)) c.attr("sorted", int_attr(0));
+  c.num_outputs = 4;
+  return c;
+}
+
 }  // namespace
 
 std::vector<CaseGenerator> indexing_generators() {
@@ -176,6 +208,8 @@ std::vector<CaseGenerator> indexing_generators() {
       {"", "GatherElements", 13, 22, &gather_elements}, {"", "GatherND", 13, 22, &gather_nd},
       {"", "ScatterElements", 13, 22, &scatter_elements}, {"", "ScatterND", 13, 22, &scatter_nd},
       {"", "TopK", 11, 22, &top_k},                      {"", "CumSum", 11, 22, &cumsum, 2},
+      {"", "NonZero", 13, 22, &non_zero},                {"", "Unique", 11, 22, &unique},
+      {"", "Scatter", 9, 10, &scatter_elements},
   };
 }
 

@@ -1,5 +1,5 @@
 // Case generators for ops that rearrange or make tensors from shapes and scalars: DepthToSpace,
-// SpaceToDepth, Trilu, EyeLike, OneHot, Range, Shape, Size and ConstantOfShape.
+// SpaceToDepth, Trilu, EyeLike, OneHot, Range, Shape, Size, ConstantOfShape and Constant.
 #include <cmath>
 #include <vector>
 
@@ -116,6 +116,27 @@ Case constant_of_shape(CaseContext& ctx, const std::string&) {
   return c;
 }
 
+// Constant from each of its attribute forms: a tensor of a dtype both kernels write, or a float, int, floats
+// or ints value.
+Case constant(CaseContext& ctx, const std::string&) {
+  Draw& d = ctx.draw();
+  Case c = ctx.make("Constant");
+  const std::vector<int64_t> dims = ctx.maybe_empty(d.dims(static_cast<int>(d.integer(0, 3)), 1, 4));
+  switch (d.integer(0, 4)) {
+    case 0: c.attr("value_float", float_attr(static_cast<float>(d.real(-2, 2)))); break;
+    case 1: c.attr("value_int", int_attr(d.integer(-50, 50))); break;
+    case 2: c.attr("value_floats", floats_attr({static_cast<float>(d.real(-2, 2)), static_cast<float>(d.real(-2, 2))})); break;
+    case 3: c.attr("value_ints", ints_attr(d.dims(3, -9, 9))); break;
+    default: {
+      Attribute value;
+      value.kind = KILN_ATTR_TENSOR;
+      value.tensor = ctx.random(ctx.dtype({}, kAny, true), dims, -5, 5);
+      c.attr("value", value);
+    }
+  }
+  return c;
+}
+
 }  // namespace
 
 std::vector<CaseGenerator> layout_generators() {
@@ -124,7 +145,7 @@ std::vector<CaseGenerator> layout_generators() {
       {"", "Trilu", 14, 22, &trilu},                   {"", "EyeLike", 9, 22, &eye_like},
       {"", "OneHot", 11, 22, &one_hot},                {"", "Range", 11, 22, &range},
       {"", "Shape", 13, 22, &shape},                   {"", "Size", 13, 22, &shape},
-      {"", "ConstantOfShape", 9, 22, &constant_of_shape},
+      {"", "ConstantOfShape", 9, 22, &constant_of_shape}, {"", "Constant", 13, 22, &constant},
   };
 }
 

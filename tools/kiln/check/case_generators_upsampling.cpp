@@ -1,4 +1,4 @@
-// Case generators for ops that grow (or resample) spatial dims: ConvTranspose and Resize.
+// Case generators for ops that grow (or resample) spatial dims: ConvTranspose, Resize and Upsample.
 #include <algorithm>
 #include <cmath>
 
@@ -86,12 +86,36 @@ Case resize(CaseContext& ctx, const std::string&) {
   return c;
 }
 
+// Upsample (opsets 7-9, deprecated for Resize): whole-number or fractional scales of 1 or more on the spatial
+// dims, as an attribute before opset 9 and a constant input from it.
+Case upsample(CaseContext& ctx, const std::string&) {
+  Draw& d = ctx.draw();
+  const std::string mode = d.chance(0.5) ? "nearest" : "linear";
+  const DataType t = ctx.dtype({0}, mode == "nearest" ? kNumbers : kFloats);
+  std::vector<int64_t> x = {d.integer(1, 2), d.integer(1, 3)};
+  for (int64_t k = d.integer(1, 2); k > 0; --k) x.push_back(d.integer(1, 4));
+  std::vector<float> scales = {1, 1};
+  for (size_t k = 2; k < x.size(); ++k) scales.push_back(d.pick(std::vector<float>{1, 1.5f, 2, 3}));
+  Case c = ctx.make("Upsample");
+  c.input("X", ctx.random(t, x));
+  if (ctx.opset() >= 9) {
+    Tensor s(KILN_DTYPE_FLOAT32, {static_cast<int64_t>(scales.size())});
+    for (size_t i = 0; i < scales.size(); ++i) s.as<float>()[i] = scales[i];
+    c.constant("scales", s);
+  } else {
+    c.attr("scales", floats_attr(scales));
+  }
+  c.attr("mode", string_attr(mode));
+  return c;
+}
+
 }  // namespace
 
 std::vector<CaseGenerator> upsampling_generators() {
   return {
       {"", "ConvTranspose", 11, 22, &conv_transpose, 4},
       {"", "Resize", 13, 22, &resize, 4},
+      {"", "Upsample", 7, 9, &upsample, 4},
   };
 }
 
