@@ -1,5 +1,6 @@
 // `kiln plugin check`'s parts (tools/kiln/check/): the comparison and its tolerances, dtype draws from what
-// both kernels accept, seeded draws, and every case generator against the reference pack.
+// both kernels accept, seeded draws, quantization grids, and every case generator (float and INT8) against the
+// reference pack.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,6 +8,8 @@
 #include "case_context.hpp"
 #include "case_generators.hpp"
 #include "compare.hpp"
+#include "kernel_checker.hpp"
+#include "quantize_case.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "select/kernel_match.hpp"
 #include "ir/element_values.hpp"
@@ -67,6 +70,16 @@ TEST(PluginCheckCompare, IntegersAreExactExceptOneStepForQuantizedKernels) {
   EXPECT_EQ(tolerance_for(KILN_DTYPE_FLOAT16, false, 1).relative, 1e-2);
 }
 
+// An INT8 kernel's float output: its error follows the size of the terms summed, so a small element of a large
+// output may be off by what the large ones allow.
+TEST(PluginCheckCompare, Int8FloatOutputsToleranceFollowsTheLargestValue) {
+  const Tensor expected = floats({2}, {100, 0.001}), near = floats({2}, {100, 0.004});
+  Tolerance t = tolerance_for(KILN_DTYPE_FLOAT32, true, 1);
+  EXPECT_FALSE(compare(near, expected, t).ok);
+  t.floor = 100;
+  EXPECT_TRUE(compare(near, expected, t).ok);
+}
+
 TEST(PluginCheckDraw, OneSeedOneDraw) {
   Draw a(case_seed(1, "k", 3)), b(case_seed(1, "k", 3));
   const Tensor x = a.tensor(KILN_DTYPE_FLOAT16, {4, 5}, -2, 2), y = b.tensor(KILN_DTYPE_FLOAT16, {4, 5}, -2, 2);
@@ -104,8 +117,8 @@ TEST(PluginCheckGenerators, TheReferencePackTakesEveryDrawnCase) {
     if (!generator || k.pattern_length > 0 || (k.flags & KILN_KERNEL_QUANTIZED)) continue;
     ++checked_ops;
     std::vector<uint64_t> inputs, outputs;
-    for (int32_t i = 0; i <= k.num_input_specs; ++i)
-      inputs.push_back(i < k.num_input_specs ? k.inputs[i].dtypes : k.inputs[k.num_input_specs - 1].dtypes);
+    for (int32_t i = 0; i <= k.num_input_specs; ++i)  // (Constant has no inputs)
+      inputs.push_back(i < k.num_input_specs ? k.inputs[i].dtypes : i > 0 ? k.inputs[i - 1].dtypes : 0);
     for (int32_t i = 0; i < k.num_output_specs; ++i) outputs.push_back(k.outputs[i].dtypes);
     for (int seed = 0; seed < 8; ++seed) {
       Draw draw(case_seed(0, k.name, seed));
@@ -117,6 +130,93 @@ TEST(PluginCheckGenerators, TheReferencePackTakesEveryDrawnCase) {
     }
   }
   EXPECT_GE(checked_ops, 60);
+}
+
+// Weights put on a grid hold exactly (q - zero) * scale: a kernel recovers q by dividing and rounding.
+TEST(PluginCheckQuantize, WeightsOnAGridGiveTheirIntegersBack) {
+  for (uint64_t seed = 0; seed < 12; ++seed) {
+    Draw d(seed);
+    CaseInput w{"W", d.tensor(KILN_DTYPE_FLOAT32, {4, 3, 2}, -1, 1), true, false, std::nullopt};
+    put_on_grid(w, 0, d);
+    ASSERT_TRUE(w.quant.has_value());
+    const Quantization& q = *w.quant;
+    for (int64_t i = 0; i < w.data.numel(); ++i) {
+      const size_t c = q.per_tensor() ? 0 : static_cast<size_t>(i / 6);
+      const double integer = element_at(w.data, i) / q.scales[c];
+      EXPECT_NEAR(integer, std::nearbyint(integer), 1e-4) << q.describe();
+      EXPECT_LE(std::abs(std::nearbyint(integer)), 127);
+    }
+  }
+}
+
+// An output grid fitted to the reals: they map into the integers, the largest at the edge or just beyond.
+TEST(PluginCheckQuantize, OutputGridCoversTheReals) {
+  const Tensor reals = floats({4}, {-3, 0.5, 2, 6});
+  for (DataType dtype : {KILN_DTYPE_INT8, KILN_DTYPE_UINT8})
+    for (uint64_t seed = 0; seed < 8; ++seed) {
+      Draw d(seed);
+      const Quantization q = output_grid(reals, dtype, d);
+      const Tensor ints = quantize_values(reals, q);
+      const double top = dtype == KILN_DTYPE_UINT8 ? 255 : 127;
+      EXPECT_GE(element_at(ints, 3), top - 40) << q.describe();  // 6 is near the top, not squeezed into a few steps
+      EXPECT_LT(element_at(ints, 0), element_at(ints, 1));
+    }
+}
+
+// A pass-through case: every integer input and the output on one grid, the integers spread over the dtype.
+TEST(PluginCheckQuantize, SharedGridCoversInputsAndOutput) {
+  Draw d(5);
+  Case c;
+  c.input("X", d.tensor(KILN_DTYPE_INT8, {64}, -2, 2)).input("Y", d.tensor(KILN_DTYPE_INT8, {3}, -2, 2));
+  c.constant("axes", floats({1}, {0}, KILN_DTYPE_INT64));
+  ASSERT_TRUE(share_one_grid(c, d));
+  EXPECT_EQ(c.inputs[0].quant, c.inputs[1].quant);
+  EXPECT_FALSE(c.inputs[2].quant.has_value());
+  EXPECT_EQ(c.output_dtype, KILN_DTYPE_INT8);
+  EXPECT_EQ(c.output_quant, c.inputs[0].quant);
+  EXPECT_GT(max_magnitude(c.inputs[0].data), 60);
+}
+
+// The INT8 generators draw cases the reference's INT8 kernels take, with float and integer outputs alike.
+TEST(PluginCheckGenerators, TheReferenceInt8KernelsTakeEveryDrawnCase) {
+  PluginRegistry registry;
+  registry.load(std::string(KILN_PLUGIN_DIR) + "/libkiln_cpu_reference.so");
+  int checked = 0;
+  for (const KernelEntry& entry : registry.kernels()) {
+    const kiln_kernel_desc& k = *entry.desc;
+    const CaseGenerator* generator = find_int8_generator(k.domain, k.op_type);
+    if (!generator || k.pattern_length > 0 || !(k.flags & KILN_KERNEL_QUANTIZED)) continue;
+    ++checked;
+    for (int seed = 0; seed < 8; ++seed) {
+      Draw draw(case_seed(0, k.name, seed));
+      CaseContext ctx(draw, 13, {k.inputs[0].dtypes, k.inputs[1].dtypes}, {k.outputs[0].dtypes}, seed == 1);
+      Case c = generator->make(ctx, k.op_type);
+      c.output_dtype = seed % 2 ? KILN_DTYPE_FLOAT32 : KILN_DTYPE_INT8;
+      if (c.output_dtype == KILN_DTYPE_INT8) c.output_quant = Quantization::per_tensor(0.05f);
+      const CaseGraph graph(c);
+      EXPECT_EQ(io_mismatch(k, graph.node()), "") << k.name << ": " << c.describe();
+      EXPECT_EQ(check_node(k, graph.node()).reason, "") << k.name << ": " << c.describe();
+    }
+  }
+  EXPECT_EQ(checked, 3);  // Conv, Gemm, MatMul
+}
+
+// The reference checked against itself passes its INT8 kernels, plain and fused, and its pass-through ones on a
+// shared grid: the oracle agrees with itself, so the INT8 draws, runs and comparisons hold together.
+TEST(PluginCheckInt8, TheReferencePassesItsInt8Kernels) {
+  PluginRegistry registry;
+  registry.load(std::string(KILN_PLUGIN_DIR) + "/libkiln_cpu_reference.so");
+  CheckOptions options;
+  options.cases = 12;
+  const KernelChecker checker(registry, options);
+  int int8 = 0;
+  for (const KernelEntry& entry : registry.kernels()) {
+    if (!(entry.desc->flags & (KILN_KERNEL_QUANTIZED | KILN_KERNEL_QUANT_PASSTHROUGH))) continue;
+    const KernelReport report = checker.check(entry);
+    EXPECT_EQ(report.status, KernelReport::Pass) << report.kernel << ": " << report.detail;
+    ++int8;
+  }
+  EXPECT_GE(int8, 14);  // 6 INT8, 8 pass-through
 }
 
 }  // namespace

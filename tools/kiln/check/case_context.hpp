@@ -22,6 +22,7 @@ constexpr uint64_t kFloats = KILN_DTYPES_FLOAT | KILN_DTYPE_BIT(KILN_DTYPE_BFLOA
 constexpr uint64_t kSignedNumbers = kFloats | KILN_DTYPES_SIGNED_INT;
 constexpr uint64_t kNumbers = kFloats | KILN_DTYPES_SIGNED_INT | KILN_DTYPES_UNSIGNED_INT;
 constexpr uint64_t kIndices = KILN_DTYPE_BIT(KILN_DTYPE_INT64) | KILN_DTYPE_BIT(KILN_DTYPE_INT32);
+constexpr uint64_t kQuant8 = KILN_DTYPE_BIT(KILN_DTYPE_INT8) | KILN_DTYPE_BIT(KILN_DTYPE_UINT8);  // INT8 activations
 
 class CaseContext {
  public:

@@ -18,10 +18,14 @@ struct CaseGenerator {
   // How far a correct kernel may stray from the reference: 1 for one rounding per element, more for ops that
   // sum many terms (their tolerance is scaled by it).
   double tolerance_scale = 1;
+  // int8/uint8 outputs requantized from float arithmetic (QLinearConv): one integer step off is within tolerance.
+  bool requantizes = false;
 };
 
 // The generator for an op, or nullptr.
 const CaseGenerator* find_generator(const std::string& domain, const std::string& op_type);
+// The generator of an op's INT8 form (quantized activation, float weights), or nullptr.
+const CaseGenerator* find_int8_generator(const std::string& domain, const std::string& op_type);
 
 // A later step of a fused pattern: `op_type` reading `chained` (the previous step's output) at input
 // `chained_input` (-1: any, drawn). BatchNormalization and binary ops get inputs shaped after `chained`; other
@@ -32,6 +36,14 @@ Case follow_step(CaseContext& ctx, const std::string& op_type, const Tensor& cha
 std::vector<CaseGenerator> elementwise_generators();
 std::vector<CaseGenerator> nn_generators();
 std::vector<CaseGenerator> tensor_generators();
+std::vector<CaseGenerator> indexing_generators();
+std::vector<CaseGenerator> upsampling_generators();
+std::vector<CaseGenerator> layout_generators();
+std::vector<CaseGenerator> normalization_generators();
+std::vector<CaseGenerator> quantize_linear_generators();
+std::vector<CaseGenerator> loss_generators();
+std::vector<CaseGenerator> integer_op_generators();  // ConvInteger, MatMulInteger (case_generators_int8.cpp)
+std::vector<CaseGenerator> int8_generators();  // a table of its own: an INT8 Conv is not a float Conv
 
 }  // namespace kiln::check
 

@@ -1,5 +1,6 @@
 // Case generators for elementwise ops: unary activations and math, binary and variadic ops with numpy
-// broadcasting, comparisons, PRelu, Clip and Where.
+// broadcasting, comparisons, bitwise ops, PRelu, Clip, Where, Mod, BitShift, IsNaN and IsInf.
+#include <cmath>
 #include <map>
 
 #include "case_generators.hpp"
@@ -65,6 +66,13 @@ const std::map<std::string, UnaryOp>& unary_ops() {
       {"Acosh", {kFloats, 1.05, 4, no_attributes}},
       {"Atanh", {kFloats, -0.9, 0.9, no_attributes}},
       {"Not", {KILN_DTYPE_BIT(KILN_DTYPE_BOOL), 0, 1, no_attributes}},
+      {"BitwiseNot", {KILN_DTYPES_SIGNED_INT | KILN_DTYPES_UNSIGNED_INT, -100, 100, no_attributes}},
+      {"Shrink",
+       {kNumbers, -3, 3,
+        [](Case& c, Draw& d) {
+          c.attr("lambd", float_attr(static_cast<float>(d.real(0, 1.5))));
+          if (d.chance(0.6)) c.attr("bias", float_attr(static_cast<float>(d.real(0, 1))));
+        }}},
   };
   return ops;
 }
@@ -119,6 +127,9 @@ const std::map<std::string, BinaryOp>& binary_ops() {
       {"And", {KILN_DTYPE_BIT(KILN_DTYPE_BOOL), 0, 1, true, false}},
       {"Or", {KILN_DTYPE_BIT(KILN_DTYPE_BOOL), 0, 1, true, false}},
       {"Xor", {KILN_DTYPE_BIT(KILN_DTYPE_BOOL), 0, 1, true, false}},
+      {"BitwiseAnd", {KILN_DTYPES_SIGNED_INT | KILN_DTYPES_UNSIGNED_INT, -100, 100, false, false}},
+      {"BitwiseOr", {KILN_DTYPES_SIGNED_INT | KILN_DTYPES_UNSIGNED_INT, -100, 100, false, false}},
+      {"BitwiseXor", {KILN_DTYPES_SIGNED_INT | KILN_DTYPES_UNSIGNED_INT, -100, 100, false, false}},
   };
   return ops;
 }
@@ -178,13 +189,54 @@ Case where(CaseContext& ctx, const std::string&) {
   return c;
 }
 
+// fmod=1 (C's fmod, the only form ONNX allows for floats) or, for integers, fmod=0 too (the divisor's sign);
+// divisors of either sign, away from 0.
+Case mod(CaseContext& ctx, const std::string&) {
+  const DataType t = ctx.dtype({0, 1}, kNumbers);
+  auto [a, b] = broadcast_pair(ctx);
+  Draw& d = ctx.draw();
+  const bool signed_b = t != KILN_DTYPE_UINT8 && t != KILN_DTYPE_UINT16 && t != KILN_DTYPE_UINT32 && t != KILN_DTYPE_UINT64;
+  Tensor divisor = ctx.random(t, b, 1, 4);
+  for (int64_t i = 0; signed_b && i < divisor.numel(); ++i)
+    if (d.chance(0.5)) set_element(divisor, i, -element_at(divisor, i));
+  Case c = ctx.make("Mod");
+  c.input("A", ctx.random(t, a, -9, 9));
+  c.input("B", divisor);
+  if (is_real(t) || d.chance(0.5)) c.attr("fmod", int_attr(1));
+  return c;
+}
+
+Case bit_shift(CaseContext& ctx, const std::string&) {
+  const DataType t = ctx.dtype({0, 1}, KILN_DTYPES_UNSIGNED_INT);
+  auto [a, b] = broadcast_pair(ctx);
+  Case c = ctx.make("BitShift");
+  c.input("X", ctx.random(t, a, 0, 255));
+  c.input("Y", ctx.random(t, b, 0, 9));
+  c.attr("direction", string_attr(ctx.draw().chance(0.5) ? "LEFT" : "RIGHT"));
+  return c;
+}
+
+// IsNaN and IsInf: floats with NaNs and infinities of both signs among them.
+Case special_values(CaseContext& ctx, const std::string& op_type) {
+  const DataType t = ctx.dtype({0}, kFloats, false);
+  Draw& d = ctx.draw();
+  Tensor x = ctx.random(t, ctx.maybe_empty(d.dims(static_cast<int>(d.integer(0, 3)), 1, 6)));
+  for (int64_t i = 0; i < x.numel(); ++i)
+    if (d.chance(0.4)) set_element(x, i, d.pick(std::vector<double>{NAN, INFINITY, -INFINITY}));
+  Case c = ctx.make(op_type);
+  c.input("X", x);
+  if (op_type == "IsInf" && d.chance(0.3)) c.attr("detect_negative", int_attr(0));
+  if (op_type == "IsInf" && d.chance(0.3)) c.attr("detect_positive", int_attr(0));
+  return c;
+}
+
 }  // namespace
 
 std::vector<CaseGenerator> elementwise_generators() {
   std::vector<CaseGenerator> g;
   for (const auto& [op, params] : unary_ops()) {
     (void)params;
-    const int since = op == "Gelu" ? 20 : op == "Mish" ? 18 : op == "HardSwish" ? 14 : op == "Celu" ? 12 : 13;
+    const int since = op == "Gelu" ? 20 : op == "Mish" || op == "BitwiseNot" ? 18 : op == "HardSwish" ? 14 : op == "Celu" ? 12 : 13;
     g.push_back({"", op, since, 22, &unary});
   }
   for (const auto& [op, params] : binary_ops()) {
@@ -194,6 +246,10 @@ std::vector<CaseGenerator> elementwise_generators() {
   g.push_back({"", "PRelu", 16, 22, &prelu});
   g.push_back({"", "Clip", 13, 22, &clip});
   g.push_back({"", "Where", 16, 22, &where});
+  g.push_back({"", "Mod", 13, 22, &mod});
+  g.push_back({"", "BitShift", 11, 22, &bit_shift});
+  g.push_back({"", "IsNaN", 13, 22, &special_values});
+  g.push_back({"", "IsInf", 10, 22, &special_values});
   return g;
 }
 

@@ -5,7 +5,7 @@ namespace kiln::check {
 
 namespace {
 
-CaseInput chained_input_of(const Tensor& chained) { return CaseInput{"X", chained, false, true}; }
+CaseInput chained_input_of(const Tensor& chained) { return CaseInput{"X", chained, false, true, std::nullopt}; }
 
 Case batch_norm_step(CaseContext& ctx, const Tensor& chained) {
   if (chained.rank() < 2) throw NoCase("BatchNormalization needs a previous output of rank 2 or more");
@@ -34,7 +34,7 @@ Case binary_step(CaseContext& ctx, const std::string& op_type, const Tensor& cha
   const size_t position =
       chained_input >= 0 ? static_cast<size_t>(chained_input) : static_cast<size_t>(d.integer(0, 1));
   Case c = ctx.make(op_type);
-  CaseInput operand{"B", ctx.random(chained.dtype(), other), d.chance(0.5), false};
+  CaseInput operand{"B", ctx.random(chained.dtype(), other), d.chance(0.5), false, std::nullopt};
   c.inputs = position == 0 ? std::vector<CaseInput>{chained_input_of(chained), operand}
                            : std::vector<CaseInput>{operand, chained_input_of(chained)};
   return c;

@@ -1,5 +1,5 @@
-// Case generators for neural-network ops: convolution, matrix products, pooling, normalization, softmax and
-// reductions.
+// Case generators for neural-network ops: convolution, matrix products (Einsum among them), pooling,
+// normalization, softmax and reductions.
 #include <algorithm>
 #include <cmath>
 
@@ -95,6 +95,39 @@ Case matmul(CaseContext& ctx, const std::string&) {
   return c;
 }
 
+// Einsum over an equation drawn from the common forms (products, batched products, transposes, traces,
+// diagonals, outer products, reductions, broadcast dims), each letter given one size.
+Case einsum(CaseContext& ctx, const std::string&) {
+  static const std::vector<std::string> equations = {
+      "ij,jk->ik", "bij,bjk->bik", "ij->ji", "ii->i", "ii->", "i,i->", "i,j->ij", "ij->",
+      "ij,j->i", "bhid,bhjd->bhij", "...ij,...jk->...ik", "ij,ij->ij", "ijk->kj", "ij,kj"};
+  const DataType t = ctx.dtype({0, 1}, kFloats);
+  Draw& d = ctx.draw();
+  const std::string equation = d.pick(equations);
+  std::vector<int64_t> size(26);
+  for (int64_t& n : size) n = d.integer(1, 4);
+  const std::vector<int64_t> batch = d.dims(static_cast<int>(d.integer(0, 2)), 1, 3);  // what "..." stands for
+  Case c = ctx.make("Einsum");
+  const std::string operands = equation.substr(0, equation.find("->"));
+  size_t from = 0;
+  for (int i = 0; from <= operands.size(); ++i) {
+    const size_t comma = std::min(operands.find(',', from), operands.size());
+    std::vector<int64_t> dims;
+    for (size_t p = from; p < comma; ++p) {
+      if (operands[p] == '.') {
+        dims.insert(dims.end(), batch.begin(), batch.end());
+        p += 2;
+      } else {
+        dims.push_back(size[static_cast<size_t>(operands[p] - 'a')]);
+      }
+    }
+    c.input("Inputs" + std::to_string(i), ctx.random(t, dims));
+    from = comma + 1;
+  }
+  c.attr("equation", string_attr(equation));
+  return c;
+}
+
 // ---- pooling ----
 
 Case pool(CaseContext& ctx, const std::string& op_type) {
@@ -116,7 +149,8 @@ Case pool(CaseContext& ctx, const std::string& op_type) {
   c.attr("kernel_shape", ints_attr(kernel)).attr("strides", ints_attr(strides));
   if (d.chance(0.6)) c.attr("pads", ints_attr(pads));
   if (d.chance(0.3)) c.attr("ceil_mode", int_attr(1));
-  if (!max && d.chance(0.5)) c.attr("count_include_pad", int_attr(1));
+  if (op_type == "AveragePool" && d.chance(0.5)) c.attr("count_include_pad", int_attr(1));
+  if (op_type == "LpPool") c.attr("p", int_attr(d.integer(1, 3)));
   if (dilated) c.attr("dilations", ints_attr(dilations));
   return c;
 }
@@ -126,6 +160,7 @@ Case global_pool(CaseContext& ctx, const std::string& op_type) {
   Draw& d = ctx.draw();
   Case c = ctx.make(op_type);
   c.input("X", ctx.random(t, ctx.maybe_empty(d.dims(static_cast<int>(d.integer(3, 4)), 1, 6), 2), -3, 3));
+  if (op_type == "GlobalLpPool") c.attr("p", int_attr(d.integer(1, 3)));
   return c;
 }
 
@@ -147,17 +182,18 @@ Case batch_norm(CaseContext& ctx, const std::string&) {
   return c;
 }
 
-Case layer_norm(CaseContext& ctx, const std::string&) {
+// LayerNormalization, and RMSNormalization (the same axis and scale, no bias).
+Case layer_norm(CaseContext& ctx, const std::string& op_type) {
   const DataType t = ctx.dtype({0, 1}, kFloats);
   Draw& d = ctx.draw();
   const std::vector<int64_t> x = d.dims(static_cast<int>(d.integer(1, 4)), 1, 6);
   const auto rank = static_cast<int64_t>(x.size());
   const int64_t axis = d.integer(-rank, rank - 1);
   const std::vector<int64_t> normalized(x.begin() + (axis < 0 ? axis + rank : axis), x.end());
-  Case c = ctx.make("LayerNormalization");
+  Case c = ctx.make(op_type);
   c.input("X", ctx.random(t, x, -3, 3));
   c.constant("Scale", ctx.random(t, normalized, 0.5, 1.5));
-  if (d.chance(0.6)) c.constant("B", ctx.random(t, normalized));
+  if (op_type == "LayerNormalization" && d.chance(0.6)) c.constant("B", ctx.random(t, normalized));
   c.attr("axis", int_attr(axis));
   if (d.chance(0.5)) c.attr("epsilon", float_attr(static_cast<float>(d.real(1e-5, 1e-2))));
   return c;
@@ -234,12 +270,16 @@ std::vector<CaseGenerator> nn_generators() {
       {"", "Conv", 11, 22, &conv, 4},
       {"", "Gemm", 13, 22, &gemm, 4},
       {"", "MatMul", 13, 22, &matmul, 4},
+      {"", "Einsum", 12, 22, &einsum, 4},
       {"", "MaxPool", 12, 22, &pool},
       {"", "AveragePool", 11, 22, &pool, 2},
       {"", "GlobalAveragePool", 1, 22, &global_pool, 2},
       {"", "GlobalMaxPool", 1, 22, &global_pool},
+      {"", "LpPool", 18, 22, &pool, 2},
+      {"", "GlobalLpPool", 2, 22, &global_pool, 2},
       {"", "BatchNormalization", 15, 22, &batch_norm, 2},
       {"", "LayerNormalization", 17, 22, &layer_norm, 4},
+      {"", "RMSNormalization", 23, 23, &layer_norm, 4},
       {"", "InstanceNormalization", 6, 22, &instance_norm, 4},
       {"", "Softmax", 13, 22, &softmax, 2},
       {"", "LogSoftmax", 13, 22, &softmax, 2},

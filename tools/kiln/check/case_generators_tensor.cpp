@@ -1,5 +1,6 @@
 // Case generators for data movement and shape ops: Concat, Transpose, Reshape, Flatten, Squeeze, Unsqueeze,
-// Slice, Gather, Pad, Cast, Expand, Tile, Split and Identity.
+// Slice, Gather, Pad, Cast, CastLike, Expand, Tile, Split, Identity, Compress, ReverseSequence and Dropout (at
+// inference, an identity).
 #include <algorithm>
 
 #include "case_generators.hpp"
@@ -161,13 +162,59 @@ Case pad(CaseContext& ctx, const std::string&) {
   return c;
 }
 
-Case cast(CaseContext& ctx, const std::string&) {
+// Cast, and CastLike (the target dtype is that of its second input).
+Case cast(CaseContext& ctx, const std::string& op_type) {
   const DataType from = ctx.dtype({0}, kNumbers | KILN_DTYPE_BIT(KILN_DTYPE_BOOL), false);
   // The target is a dtype both kernels produce; values stay where every target type holds them exactly.
   const DataType to = ctx.dtype({}, kNumbers | KILN_DTYPE_BIT(KILN_DTYPE_BOOL), true);
-  Case c = ctx.make("Cast");
+  Case c = ctx.make(op_type);
   c.input("input", ctx.random(from, random_dims(ctx, 0, 4), 0, 100));
-  c.attr("to", int_attr(to));
+  if (op_type == "CastLike") c.input("target_type", ctx.random(to, {1}, 0, 1));
+  else c.attr("to", int_attr(to));
+  return c;
+}
+
+// Compress along an axis or over the flattened input, by a constant condition no longer than what it selects
+// from (missing entries count as false).
+Case compress(CaseContext& ctx, const std::string&) {
+  const DataType t = ctx.dtype({0}, kAny);
+  Draw& d = ctx.draw();
+  const std::vector<int64_t> x = random_dims(ctx, 1, 3);
+  const auto rank = static_cast<int64_t>(x.size());
+  const bool along_axis = d.chance(0.7);
+  const int64_t axis = random_axis(d, rank);
+  int64_t extent = 1;
+  for (int64_t n : x) extent *= n;
+  if (along_axis) extent = x[static_cast<size_t>(axis < 0 ? axis + rank : axis)];
+  Case c = ctx.make("Compress");
+  c.input("input", ctx.random(t, x));
+  c.constant("condition", ctx.random(KILN_DTYPE_BOOL, {d.integer(0, extent)}, 0, 1));
+  if (along_axis) c.attr("axis", int_attr(axis));
+  return c;
+}
+
+// Batch and time axes 0 and 1 either way round; every sequence length within the time axis.
+Case reverse_sequence(CaseContext& ctx, const std::string&) {
+  const DataType t = ctx.dtype({0}, kAny);
+  Draw& d = ctx.draw();
+  std::vector<int64_t> x = d.dims(static_cast<int>(d.integer(2, 4)), 1, 5);
+  const bool batch_first = d.chance(0.5);
+  const int64_t batch = x[batch_first ? 0 : 1], time = x[batch_first ? 1 : 0];
+  Case c = ctx.make("ReverseSequence");
+  c.input("input", ctx.random(t, x));
+  c.input("sequence_lens", ctx.random(KILN_DTYPE_INT64, {batch}, 1, static_cast<double>(time)));
+  c.attr("batch_axis", int_attr(batch_first ? 0 : 1)).attr("time_axis", int_attr(batch_first ? 1 : 0));
+  return c;
+}
+
+// Dropout at inference (no training_mode): the input itself, and a mask of all true when asked for.
+Case dropout(CaseContext& ctx, const std::string&) {
+  const DataType t = ctx.dtype({0}, kFloats);
+  Draw& d = ctx.draw();
+  Case c = ctx.make("Dropout");
+  c.input("data", ctx.random(t, random_dims(ctx, 0, 4)));
+  if (d.chance(0.5)) c.constant("ratio", ctx.random(t, {}, 0.1, 0.7));
+  if (d.chance(0.5)) c.num_outputs = 2;
   return c;
 }
 
@@ -232,6 +279,8 @@ std::vector<CaseGenerator> tensor_generators() {
       {"", "Pad", 13, 22, &pad},              {"", "Cast", 13, 22, &cast},
       {"", "Identity", 13, 22, &identity},    {"", "Expand", 13, 22, &expand},
       {"", "Tile", 13, 22, &tile},            {"", "Split", 13, 22, &split},
+      {"", "CastLike", 15, 22, &cast},        {"", "Compress", 11, 22, &compress},
+      {"", "ReverseSequence", 10, 22, &reverse_sequence}, {"", "Dropout", 13, 22, &dropout},
   };
 }
 

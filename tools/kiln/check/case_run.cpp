@@ -7,6 +7,7 @@
 #include "format.hpp"
 #include "kernel_run.hpp"
 #include "plugin/kernel_flags.hpp"
+#include "quantize_case.hpp"
 #include "select/kernel_match.hpp"
 
 namespace kiln::check {
@@ -54,10 +55,13 @@ CaseResult compare_run(const KernelUnderCheck& k, const CaseGraph& graph, const 
     return failed(e.what() + where);
   }
   CaseResult result;
-  const bool quantized = has_kernel_flag(k.kernel, KILN_KERNEL_QUANTIZED);
+  const bool int8 = k.mode == CaseMode::Int8;
   for (size_t o = 0; o < expected.size(); ++o) {
     if (expected[o].empty()) continue;
-    const Tolerance tol = tolerance_for(expected[o].dtype(), quantized, k.generator->tolerance_scale);
+    Tolerance tol = tolerance_for(expected[o].dtype(), int8 || k.generator->requantizes, k.generator->tolerance_scale);
+    // An INT8 kernel's float reals are acc * scale + bias in float32 on a device: their error follows the
+    // terms' size, which the output's largest value stands for, not each element's (small after cancelling).
+    if (int8 && tol.relative > 0) tol.floor = std::max(1.0, max_magnitude(expected[o]));
     const Comparison c = compare(actual[o], expected[o], tol);
     result.worst_abs = std::max(result.worst_abs, c.worst_abs);
     result.worst_rel = std::max(result.worst_rel, c.worst_rel);
@@ -73,6 +77,17 @@ const KernelEntry* reference_kernel(const PluginRegistry& references, const std:
   for (const KernelEntry& r : references.kernels()) {
     const kiln_kernel_desc& d = *r.desc;
     if (d.pattern_length == 0 && d.device == KILN_DEVICE_CPU && !has_kernel_flag(r, KILN_KERNEL_QUANTIZED) &&
+        d.domain == domain && d.op_type == op_type && d.opset_min <= opset_max && opset_min <= d.opset_max)
+      return &r;
+  }
+  return nullptr;
+}
+
+const KernelEntry* reference_int8_kernel(const PluginRegistry& references, const std::string& domain,
+                                         const std::string& op_type, bool fused, int opset_min, int opset_max) {
+  for (const KernelEntry& r : references.kernels()) {
+    const kiln_kernel_desc& d = *r.desc;
+    if ((d.pattern_length > 0) == fused && d.device == KILN_DEVICE_CPU && has_kernel_flag(r, KILN_KERNEL_QUANTIZED) &&
         d.domain == domain && d.op_type == op_type && d.opset_min <= opset_max && opset_min <= d.opset_max)
       return &r;
   }

@@ -38,6 +38,7 @@ std::string Case::describe() const {
     s += s.empty() ? "" : " ";
     if (in.data.empty()) s += in.name + " omitted";
     else s += in.name + " " + in.data.describe() + (in.constant ? " (constant" + preview(in.data) + ")" : "");
+    if (in.quant) s += " (" + in.quant->describe() + ")";
   }
   if (!attributes.empty()) {
     s += " attrs {";
@@ -48,6 +49,8 @@ std::string Case::describe() const {
     }
     s += "}";
   }
+  if (output_dtype != KILN_DTYPE_UNDEFINED)
+    s += " -> Y " + dtype_name(output_dtype) + (output_quant ? " (" + output_quant->describe() + ")" : "");
   return s;
 }
 
@@ -83,6 +86,7 @@ std::unique_ptr<Node> CaseGraph::step_node(const Case& c, Value* chained, const 
     v->has_shape = true;
     v->dims = in.data.dims();
     v->symbols.assign(v->dims.size(), "");
+    v->quant = in.quant;
     if (in.constant) v->constant = in.data;
     else {
       v->is_graph_input = true;
@@ -98,6 +102,10 @@ std::unique_ptr<Node> CaseGraph::step_node(const Case& c, Value* chained, const 
     v->has_shape = true;
     v->dims = shapes[i].dims;
     v->symbols.assign(v->dims.size(), "");
+  }
+  if (c.output_dtype != KILN_DTYPE_UNDEFINED) {  // after the shapes: the case's declaration is what INT8 kernels read
+    node->outputs[0]->dtype = c.output_dtype;
+    node->outputs[0]->quant = c.output_quant;
   }
   return node;
 }

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct CaseInput {
   Tensor data;          // empty: the optional input is omitted
   bool constant = false;  // an initializer: the kernels see its data while checking and preparing
   bool chained = false;   // a fused pattern's later step: the previous step's output
+  std::optional<Quantization> quant;  // an INT8 case's activation grid, or a float weight's grid (Value::quant)
 };
 
 struct Case {
@@ -27,6 +29,11 @@ struct Case {
   std::map<std::string, Attribute> attributes;
   std::vector<CaseInput> inputs;
   int num_outputs = 1;
+  // Output 0 as an INT8 case declares it before the reference runs (INT8 kernels write the dtype the graph
+  // gives them: int8/uint8 on `output_quant`'s grid, or float32 reals); UNDEFINED: the reference's shape
+  // function decides.
+  DataType output_dtype = KILN_DTYPE_UNDEFINED;
+  std::optional<Quantization> output_quant;
 
   // Builders for generators.
   Case& input(const std::string& name, Tensor data) { return add(name, std::move(data), false); }
@@ -37,12 +44,13 @@ struct Case {
     return *this;
   }
 
-  // "X float32[2,3,0,5] W float32[4,3,3,3] (constant) attrs {group: 1, pads: [1,1,1,1]}"
+  // "X float32[2,3,0,5] W float32[4,3,3,3] (constant) attrs {group: 1, pads: [1,1,1,1]}"; quantized values
+  // and a declared output add their grids: "X int8[1,2,5,5] (scale 0.02 zero point 3) ... -> Y int8 (scale 0.1)"
   std::string describe() const;
 
  private:
   Case& add(const std::string& name, Tensor data, bool is_constant) {
-    inputs.push_back(CaseInput{name, std::move(data), is_constant});
+    inputs.push_back(CaseInput{name, std::move(data), is_constant, false, std::nullopt});
     return *this;
   }
 };

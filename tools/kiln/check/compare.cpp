@@ -12,18 +12,19 @@ std::string Tolerance::describe() const {
   if (relative == 0)
     return steps == 0 ? "exact" : "within " + std::to_string(static_cast<int64_t>(steps)) + " integer step(s)";
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.0e x max(|expected|, 1)", relative);
+  if (floor == 1) std::snprintf(buffer, sizeof buffer, "%.0e x max(|expected|, 1)", relative);
+  else std::snprintf(buffer, sizeof buffer, "%.0e x max(|expected|, %.2g)", relative, floor);
   return buffer;
 }
 
 Tolerance tolerance_for(DataType dtype, bool quantized_kernel, double scale) {
   switch (dtype) {
-    case KILN_DTYPE_FLOAT32: return {1e-4 * scale, 0};
-    case KILN_DTYPE_FLOAT16: return {1e-2 * scale, 0};
-    case KILN_DTYPE_BFLOAT16: return {3e-2 * scale, 0};
-    case KILN_DTYPE_FLOAT64: return {1e-9 * scale, 0};
-    case KILN_DTYPE_INT8: case KILN_DTYPE_UINT8: return {0, quantized_kernel ? 1.0 : 0.0};
-    default: return {0, 0};
+    case KILN_DTYPE_FLOAT32: return {1e-4 * scale, 0, 1};
+    case KILN_DTYPE_FLOAT16: return {1e-2 * scale, 0, 1};
+    case KILN_DTYPE_BFLOAT16: return {3e-2 * scale, 0, 1};
+    case KILN_DTYPE_FLOAT64: return {1e-9 * scale, 0, 1};
+    case KILN_DTYPE_INT8: case KILN_DTYPE_UINT8: return {0, quantized_kernel ? 1.0 : 0.0, 1};
+    default: return {0, 0, 1};
   }
 }
 
@@ -33,7 +34,7 @@ namespace {
 double excess(double error, double expected, const Tolerance& t) {
   if (error == 0) return 0;
   if (std::isinf(error) || std::isnan(error)) return INFINITY;
-  if (t.relative > 0) return error / (t.relative * std::max(std::abs(expected), 1.0));
+  if (t.relative > 0) return error / (t.relative * std::max(std::abs(expected), t.floor));
   return t.steps > 0 ? error / t.steps : INFINITY;
 }
 

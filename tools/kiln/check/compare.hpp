@@ -9,11 +9,12 @@
 
 namespace kiln::check {
 
-// An element passes when |actual - expected| <= relative * max(|expected|, 1), or, for integer outputs, when
-// it is within `steps` whole numbers (0: exact). NaN matches NaN, an infinity the same infinity.
+// An element passes when |actual - expected| <= relative * max(|expected|, floor), or, for integer outputs,
+// when it is within `steps` whole numbers (0: exact). NaN matches NaN, an infinity the same infinity.
 struct Tolerance {
   double relative = 0;
   double steps = 0;
+  double floor = 1;  // an INT8 kernel's float output: its largest |value| (error follows the terms' size)
   std::string describe() const;  // "1e-04 x max(|expected|, 1)", "exact", "1 integer step"
 };
 

@@ -37,38 +37,56 @@ std::vector<std::string> draw_chain(const kiln_kernel_desc& k, Draw& d, int opse
   return chain;
 }
 
+// The first step of a fused case: from its op's generator (its INT8 form's, run by the reference's plain INT8
+// kernel into float32 reals, when `int8`).
+Case first_step(CaseContext& ctx, const std::string& domain, const std::string& op, bool int8) {
+  const CaseGenerator* generator = int8 ? find_int8_generator(domain, op) : find_generator(domain, op);
+  if (!generator) throw NoCase("op " + op + " has no " + (int8 ? "INT8 " : "") + "case generator");
+  Case c = generator->make(ctx, op);
+  if (int8) c.output_dtype = KILN_DTYPE_FLOAT32;
+  return c;
+}
+
 }  // namespace
 
-// A fused case: the first step drawn by its op's generator, each later one around what the reference computed
-// for the step before; the reference's last output is the expected one.
-CaseResult run_fused_case(const KernelUnderCheck& k, CaseContext& ctx, FusedCase& chain) {
+std::string draw_fused_steps(const KernelUnderCheck& k, CaseContext& ctx, bool int8, FusedCase& chain,
+                             std::vector<std::vector<OutputShape>>& step_shapes, std::vector<Tensor>& last) {
   const kiln_kernel_desc& desc = *k.kernel.desc;
   const std::vector<std::string> ops = draw_chain(desc, ctx.draw(), ctx.opset());
-  std::vector<std::vector<OutputShape>> step_shapes;
-  std::vector<Tensor> last;
   for (size_t s = 0; s < ops.size(); ++s) {
     if (ops[s].empty()) continue;
-    const KernelEntry* reference =
-        reference_kernel(k.references, desc.pattern[s].domain, ops[s], ctx.opset(), ctx.opset());
+    const std::string& domain = desc.pattern[s].domain;
+    const bool int8_step = int8 && chain.steps.empty();
+    const KernelEntry* reference = int8_step
+                                       ? reference_int8_kernel(k.references, domain, ops[s], false, ctx.opset(), ctx.opset())
+                                       : reference_kernel(k.references, domain, ops[s], ctx.opset(), ctx.opset());
     if (!reference)
-      return declined("no reference kernel for pattern step " + ops[s] + " at opset " + std::to_string(ctx.opset()));
+      return "no reference " + std::string(int8_step ? "INT8 " : "") + "kernel for pattern step " + ops[s] +
+             " at opset " + std::to_string(ctx.opset());
     if (chain.steps.empty()) {
-      const CaseGenerator* generator = find_generator(desc.pattern[s].domain, ops[s]);
-      if (!generator) return declined("op " + ops[s] + " has no case generator");
-      chain.steps.push_back(generator->make(ctx, ops[s]));
+      chain.steps.push_back(first_step(ctx, domain, ops[s], int8));
     } else {
       const uint64_t same = KILN_DTYPE_BIT(last[0].dtype());
       CaseContext step(ctx.draw(), ctx.opset(), {same}, {same}, false);
       chain.steps.push_back(follow_step(step, ops[s], last[0], desc.pattern[s].chained_input));
     }
-    chain.steps.back().domain = desc.pattern[s].domain;
+    chain.steps.back().domain = domain;
     CaseGraph graph(chain.steps.back());
     const ReferenceRun run = run_reference(*reference, graph);
-    if (!run.declined.empty()) return declined(ops[s] + " step: " + run.declined);
+    if (!run.declined.empty()) return ops[s] + " step: " + run.declined;
     step_shapes.push_back(run.shapes);
     last = run.outputs;
   }
-  const CaseGraph fused(chain, desc, step_shapes);
+  return "";
+}
+
+// A fused case: the first step drawn by its op's generator, each later one around what the reference computed
+// for the step before; the reference's last output is the expected one.
+CaseResult run_fused_case(const KernelUnderCheck& k, CaseContext& ctx, FusedCase& chain) {
+  std::vector<std::vector<OutputShape>> step_shapes;
+  std::vector<Tensor> last;
+  if (std::string why = draw_fused_steps(k, ctx, false, chain, step_shapes, last); !why.empty()) return declined(why);
+  const CaseGraph fused(chain, *k.kernel.desc, step_shapes);
   return run_checked(k, fused, step_shapes.back(), last);
 }
 

@@ -48,6 +48,41 @@ std::string KernelChecker::find_oracle(const kiln_kernel_desc& k, const KernelEn
   return generator ? "" : "op " + op_label(domain, op) + " has no case generator";
 }
 
+// An INT8 kernel's oracle: the reference's INT8 kernel of the same op (a fused one: of the same fused op), and
+// the INT8 generator of its (first step's) op; or why there are none.
+std::string KernelChecker::find_int8_oracle(const kiln_kernel_desc& k, const KernelEntry*& reference,
+                                            const CaseGenerator*& generator) const {
+  const bool fused = k.pattern_length > 0;
+  reference = reference_int8_kernel(reference_, k.domain, k.op_type, fused, k.opset_min, k.opset_max);
+  if (!reference)
+    return !std::string(k.domain).empty() ? "no reference kernel for domain " + std::string(k.domain)
+                                          : "INT8 kernel: the reference pack has no INT8 kernel for " +
+                                                op_label(k.domain, k.op_type) + (fused ? " (fused)" : "");
+  std::string domain = k.domain, op = k.op_type;
+  if (fused) {
+    domain = k.pattern[0].domain;
+    op = k.pattern[0].op_type;
+    op = op.substr(0, op.find('|'));
+  }
+  generator = find_int8_generator(domain, op);
+  return generator ? "" : "INT8 kernel: op " + op_label(domain, op) + " has no INT8 case generator";
+}
+
+// How the kernel's cases are drawn and against what: a QUANTIZED kernel as its op's INT8 form when the
+// reference has one; otherwise as the float op, every other case on a shared grid when both kernels are
+// pass-through (a QUANTIZED max pool that is also pass-through is checked so). Returns why none, or "".
+std::string KernelChecker::choose_oracle(const KernelEntry& kernel, KernelUnderCheck& under) const {
+  const bool passthrough = has_kernel_flag(kernel, KILN_KERNEL_QUANT_PASSTHROUGH);
+  if (has_kernel_flag(kernel, KILN_KERNEL_QUANTIZED)) {
+    const std::string why = find_int8_oracle(*kernel.desc, under.reference, under.generator);
+    if (why.empty()) under.mode = CaseMode::Int8;
+    if (why.empty() || !passthrough) return why;
+  }
+  if (std::string why = find_oracle(*kernel.desc, under.reference, under.generator); !why.empty()) return why;
+  if (passthrough && has_kernel_flag(*under.reference, KILN_KERNEL_QUANT_PASSTHROUGH)) under.mode = CaseMode::SharedGrid;
+  return "";
+}
+
 KernelReport KernelChecker::check(const KernelEntry& kernel) const {
   const kiln_kernel_desc& k = *kernel.desc;
   KernelReport report;
@@ -56,16 +91,14 @@ KernelReport KernelChecker::check(const KernelEntry& kernel) const {
     report.detail = std::move(why);
     return report;
   };
-  KernelUnderCheck under{kernel, reference_, nullptr, nullptr, std::nullopt, 0, 0, {}, {}};
+  KernelUnderCheck under{kernel, reference_, nullptr, nullptr, std::nullopt, 0, 0, {}, {}, CaseMode::Float};
   if (k.device != KILN_DEVICE_CPU) {  // first: without its device, nothing else about the kernel matters here
     const kiln_device_api* api = kernel.library ? kernel.library->device_api() : nullptr;
     if (!api || api->device != k.device) return skip("device kernel, but its pack offers no API for that device");
     if (api->device_count() == 0) return skip("no GPU (the pack's device_count() is 0)");
     under.device.emplace(api);
   }
-  if (has_kernel_flag(kernel, KILN_KERNEL_QUANTIZED))
-    return skip("INT8 kernel: it needs quantized values, which the check does not draw yet");
-  if (std::string why = find_oracle(k, under.reference, under.generator); !why.empty()) return skip(why);
+  if (std::string why = choose_oracle(kernel, under); !why.empty()) return skip(why);
   const kiln_kernel_desc& ref = *under.reference->desc;
   under.opset_min = std::max({k.opset_min, ref.opset_min, under.generator->opset_min});
   under.opset_max = std::min({k.opset_max, ref.opset_max, under.generator->opset_max});
@@ -85,12 +118,15 @@ KernelReport KernelChecker::check(const KernelEntry& kernel) const {
     FusedCase chain;
     CaseResult result;
     try {
+      const bool int8 = under.mode == CaseMode::Int8;
       if (k.pattern_length > 0) {
-        result = run_fused_case(under, ctx, chain);
+        result = int8 ? run_int8_fused_case(under, ctx, chain) : run_fused_case(under, ctx, chain);
+      } else if (under.mode == CaseMode::SharedGrid && i % 2 == 1) {
+        result = run_shared_grid_case(under, ctx, c);
       } else {
         c = under.generator->make(ctx, k.op_type);
         c.domain = k.domain;
-        result = run_case(under, c);
+        result = int8 ? run_int8_case(under, ctx, c) : run_case(under, c);
       }
     } catch (const NoCase& e) {
       result = declined(e.what());

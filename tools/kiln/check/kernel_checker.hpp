@@ -14,6 +14,7 @@
 namespace kiln::check {
 
 struct CaseGenerator;
+struct KernelUnderCheck;
 
 struct CheckOptions {
   int cases = 24;
@@ -40,6 +41,9 @@ class KernelChecker {
  private:
   std::string find_oracle(const kiln_kernel_desc& kernel, const KernelEntry*& reference,
                           const CaseGenerator*& generator) const;
+  std::string find_int8_oracle(const kiln_kernel_desc& kernel, const KernelEntry*& reference,
+                               const CaseGenerator*& generator) const;
+  std::string choose_oracle(const KernelEntry& kernel, KernelUnderCheck& under) const;
 
   const PluginRegistry& reference_;
   CheckOptions options_;
