@@ -162,8 +162,8 @@ std::vector<cudnnBackendDescriptor_t> operations(Builder& b, const ConvInt8Graph
 
 }  // namespace
 
-std::unique_ptr<ConvInt8Graph> ConvInt8Graph::build(cudnnHandle_t handle, const ConvInt8GraphSpec& spec, std::string* why,
-                                                    int config) {
+std::unique_ptr<ConvInt8Graph> ConvInt8Graph::build(cudnnHandle_t handle, const ConvInt8GraphSpec& spec,
+                                                    std::string* why, int config) {
   std::unique_ptr<ConvInt8Graph> g(new ConvInt8Graph);
   g->residual_ = spec.residual;
   g->z_alpha_tensor_ = spec.residual && spec.z_alpha_tensor;
@@ -215,7 +215,8 @@ std::unique_ptr<ConvInt8Graph> ConvInt8Graph::build(cudnnHandle_t handle, const 
     g->engine_ = "cuDNN graph engine config " + std::to_string(i) + " of " + std::to_string(returned);
     return g;
   }
-  *why = config < 0 ? "cuDNN has no engine for the int8 convolution graph here (" + std::to_string(returned) + " configs, none built)"
+  *why = config < 0 ? "cuDNN has no engine for the int8 convolution graph here (" + std::to_string(returned) +
+                          " configs, none built)"
                     : "engine config " + std::to_string(config) + " of the int8 convolution graph does not build";
   return nullptr;
 }

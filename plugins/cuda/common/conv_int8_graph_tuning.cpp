@@ -28,8 +28,9 @@ struct Timed {
 };
 
 std::string timing_note(const std::vector<Timed>& timed, int configs) {
-  std::string note = "cuDNN graph engine config " + std::to_string(timed.front().config) + " of " + std::to_string(configs) +
-                     ": " + format_ms(timed.front().ms) + ", fastest of " + std::to_string(timed.size()) + " timed:";
+  std::string note = "cuDNN graph engine config " + std::to_string(timed.front().config) + " of " +
+                     std::to_string(configs) + ": " + format_ms(timed.front().ms) + ", fastest of " +
+                     std::to_string(timed.size()) + " timed:";
   for (const Timed& t : timed) note += " config " + std::to_string(t.config) + " " + format_ms(t.ms) + ",";
   note.pop_back();
   return note;

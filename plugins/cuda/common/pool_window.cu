@@ -161,7 +161,8 @@ __global__ void same_grid_max_pool_nhwc_kernel(const Q* x, Q* y, PoolGeometry g)
         const int64_t iw = ow * g.w.stride[1] - g.w.pad_begin[1] + kw * g.w.dilation[1];
         if (iw < 0 || iw >= g.in_w) continue;
         const uint4 v = *reinterpret_cast<const uint4*>(image + ih * g.x_strides[2] + iw * g.x_strides[3]);
-        acc.x = max4<Q>(acc.x, v.x), acc.y = max4<Q>(acc.y, v.y), acc.z = max4<Q>(acc.z, v.z), acc.w = max4<Q>(acc.w, v.w);
+        acc.x = max4<Q>(acc.x, v.x), acc.y = max4<Q>(acc.y, v.y);
+        acc.z = max4<Q>(acc.z, v.z), acc.w = max4<Q>(acc.w, v.w);
       }
     }
     *reinterpret_cast<uint4*>(y + n * g.y_strides[0] + oh * g.y_strides[2] + ow * g.y_strides[3] + cv * 16) = acc;
