@@ -86,12 +86,13 @@ void ConvInt8Layer::plan(const Node& node) {
   }
   const ConvInt8Problem problem = problem_for(s);
   descriptors_ = std::make_unique<ConvInt8Descriptors>(problem);
-  std::string note;
-  choice_ = tune_conv_int8(problem, *descriptors_, weight_.get(), label_, &note);
-  node.note(note);
   planned_ = problem;
   planned_shapes_ = s;
   plan_graph(node, s);
+  if (graph_) return;  // the fused graph runs every planned call: the legacy algorithms need no timing
+  std::string note;
+  choice_ = tune_conv_int8(problem, *descriptors_, weight_.get(), label_, &note);
+  node.note(note);
 }
 
 std::string ConvInt8Layer::graph_unsuitable(const Node& node, const Shapes& s) const {
