@@ -80,16 +80,29 @@ def profile(args, env, model_path, config, clock):
 
 
 def int8_notes(args, env, model_path, config, model, clock):
-    """What the INT8 convolutions decided (`kiln inspect` notes), each distinct note once with its count."""
+    """What the INT8 convolutions decided (`kiln inspect` notes of the batch-256 plan): each distinct note once
+    with its count, and per convolution the engine the timing chose with every candidate's time. Called before
+    anything else builds the batch-256 plan, so that the timing happens here and its notes say what was timed."""
     plan = f"{WORK}/{model}_b256_int8.plan"
-    kiln([args.kiln, "build", model_path, "--config", config, "-o", plan], env, clock.limit(120))
+    t0 = time.time()
+    kiln([args.kiln, "build", model_path, "--config", config, "-o", plan], env, clock.limit(240))
+    build_s = round(time.time() - t0, 1)
     rc, text = kiln([args.kiln, "inspect", plan], env, clock.limit(30))
-    counts = {}
+    counts, engines, layer = {}, [], None
     for line in text.splitlines():
+        m = re.match(r"\s+\d+ (\S+)\s+(ConvFused|Conv)\s", line)
+        if m:
+            layer = m.group(1)
         line = line.strip()
+        if line.startswith("note: fused int8 graph:"):
+            engines.append(f"{layer}: {line[len('note: fused int8 graph: '):]}")
+            chosen = re.sub(r":.*| from the tuning cache.*", "", line[len("note: fused int8 graph: "):])
+            chosen = re.sub(r"config \d+.*", "config N", chosen) if chosen.startswith("cuDNN") else chosen
+            line = f"note: fused int8 graph chosen: {chosen}"
         if line.startswith("note:") and ("int8" in line or "legacy" in line):
             counts[line] = counts.get(line, 0) + 1
-    return [f"{n} x {note}" for note, n in sorted(counts.items(), key=lambda kv: -kv[1])][:15]
+    notes = [f"{n} x {note}" for note, n in sorted(counts.items(), key=lambda kv: -kv[1])][:15]
+    return notes, engines, build_s
 
 
 def agreement(reference, other):
@@ -137,15 +150,15 @@ def main():
         build_lines = [l for l in text.splitlines() if re.match(r"(calibrate|precision|quantize|summary|\s+int8|\s+device)", l)]
         log("\n".join("  | " + l for l in (build_lines if rc == 0 else text.strip().splitlines()[-10:])))
         row = {"model": model, "calibration_s": round(time.time() - t0, 1), "build": build_lines[-6:], "build_ok": rc == 0}
+        details = os.environ.get("KILN_INT8_DETAILS", "1") != "0"  # 0: timings and errors only (short calls)
+        row["notes"], row["engines"], row["b256_build_s"] = int8_notes(args, env, b256, cfg, model, clock) if details else ([], [], None)
         ref = outputs_of(args, env, b256, fp32_cfg, x_path, f"{model}-fp32", clock)
         row["fp16_rel_l2"], row["fp16_top1"] = agreement(ref, outputs_of(args, env, b256, fp16_cfg, x_path, f"{model}-fp16", clock))
         row["int8_rel_l2"], row["int8_top1"] = agreement(ref, outputs_of(args, env, b256, cfg, x_path, f"{model}-int8", clock))
         row["int8_b256"] = run_kiln(args.kiln, b256, cfg, 256, env, clock.limit(120))
         row["fp16_b256"] = run_kiln(args.kiln, b256, fp16_cfg, 256, env, clock.limit(120))
         row["int8_b1"] = run_kiln(args.kiln, b1, cfg, 1, env, clock.limit(60))
-        details = os.environ.get("KILN_INT8_DETAILS", "1") != "0"  # 0: timings and errors only (short calls)
         row["profile"] = profile(args, env, b256, cfg, clock) if details else []
-        row["notes"] = int8_notes(args, env, b256, cfg, model, clock) if details else []
         row["pytorch_b256"] = pytorch.get((model, 256))
         row["pytorch_b1"] = pytorch.get((model, 1))
         rows.append(row)
@@ -180,7 +193,11 @@ def write_table(out_dir, rows):
         lines.append("")
         lines.append(f"{r['model']}: calibration + batch-1 build {r['calibration_s']} s; " + " / ".join(s.strip() for s in r["build"]))
         if r.get("notes"):
-            lines += ["", f"{r['model']} INT8 batch 256, the convolutions' notes (count x note):"] + [f"- {n}" for n in r["notes"]]
+            lines += ["", f"{r['model']} INT8 batch 256 (plan built in {r.get('b256_build_s')} s), the convolutions' notes "
+                      "(count x note):"] + [f"- {n}" for n in r["notes"]]
+        if r.get("engines"):
+            lines += ["", f"{r['model']} INT8 batch 256, each convolution's engine (the fastest first, then every candidate timed):",
+                      "```"] + r["engines"] + ["```"]
         if r["profile"]:
             lines += ["", f"{r['model']} INT8 batch 256, per layer:", "```"] + r["profile"] + ["```"]
         for key in ("int8_b256", "fp16_b256", "int8_b1"):

@@ -77,6 +77,8 @@ const std::vector<ConvShape>& conv_shapes() {
       {"3x1_p1x0_n2", {2, 4, 9, 7}, {6, 4, 3, 1}, {{"pads", ints_attr({1, 0, 1, 0})}}},
       {"dilated2_3x3_p2_n1", {1, 8, 13, 13}, {8, 8, 3, 3}, {{"dilations", ints_attr({2, 2})}, {"pads", ints_attr({2, 2, 2, 2})}}},
       {"grouped3_3x3_p1_n2", {2, 12, 9, 11}, {18, 4, 3, 3}, with_group({{"pads", ints_attr({1, 1, 1, 1})}}, 3)},
+      // An empty batch (kiln plugin check found cuDNN's descriptors refusing n = 0 in create).
+      {"empty_batch_3x3_p1", {0, 8, 6, 5}, {4, 8, 3, 3}, {{"pads", ints_attr({1, 1, 1, 1})}}},
       {"depthwise_3x3_p1_n1", {1, 32, 14, 14}, {32, 1, 3, 3}, with_group({{"pads", ints_attr({1, 1, 1, 1})}}, 32)},
       {"depthwise_3x3_s2_p1_n3_odd", {3, 24, 15, 15}, {24, 1, 3, 3},
        with_group({{"strides", ints_attr({2, 2})}, {"pads", ints_attr({1, 1, 1, 1})}}, 24)},
@@ -893,6 +895,37 @@ std::string param_name(const ::testing::TestParamInfo<KernelParam>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, CudaKernel, ::testing::ValuesIn(kernel_params()), param_name);
+
+// The INT8 convolution cases again, with only kiln's own kernel as a candidate where it runs the layer
+// (KILN_CUDA_CONV_INT8=kiln; the timing may pick cuDNN otherwise): through the engine, the CUDA graph capture and
+// the replay, against the reference pack. The kernel itself is tested over tile shapes in
+// cuda_conv_int8_imma_test.cpp.
+TEST(CudaInt8OwnKernel, RunsTheConvolutionCasesItTakesAgainstTheReferencePack) {
+  KILN_REQUIRE_GPU();
+  struct Env {
+    Env() { setenv("KILN_CUDA_CONV_INT8", "kiln", 1); }
+    ~Env() { unsetenv("KILN_CUDA_CONV_INT8"); }
+  } env;
+  std::vector<std::string> ran;
+  for (const KernelCase& c : int8::conv_cases()) {
+    SCOPED_TRACE(c.name);
+    TwoEngines engines(c.build, c.name, "fp32", 2, c.oracle_build, c.fused_oracle);
+    const std::string problem = engines.prepare();
+    ASSERT_TRUE(problem.empty()) << problem;
+    for (const Layer& layer : engines.engine().layers())
+      for (const std::string& note : layer.notes)
+        if (note.find("kiln int8 implicit GEMM") != std::string::npos) ran.push_back(c.name);
+    Tolerance tol = tolerance(c.accuracy, false);
+    tol.absolute = c.step * (1 + 1e-5);
+    engines.run_and_compare(0, tol, "run 1 (eager)");
+    engines.run_and_compare(1, tol, "run 2 (captured)");
+    engines.run_and_compare(0, tol, "run 3 (replayed)");
+  }
+  // NHWC int8 X with channels in 16s, int8 Y and residual: the 1x1, 3x3, strided and residual chains.
+  std::string names;
+  for (const std::string& n : ran) names += " " + n;
+  EXPECT_GE(ran.size(), 6u) << "kiln's kernel ran only:" << names;
+}
 
 // ---- a whole model, and concurrent runs ------------------------------------------------------------------------
 

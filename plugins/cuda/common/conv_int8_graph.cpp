@@ -160,6 +160,22 @@ std::vector<cudnnBackendDescriptor_t> operations(Builder& b, const ConvInt8Graph
   return ops;
 }
 
+// Whether cuDNN compiles the config's kernel when the plan is built (NVRTC, seconds), as its behavior notes say.
+bool runtime_compiled(cudnnBackendDescriptor_t config) {
+  cudnnBackendDescriptor_t engine = nullptr;
+  if (cudnnBackendCreateDescriptor(CUDNN_BACKEND_ENGINE_DESCRIPTOR, &engine) != CUDNN_STATUS_SUCCESS) return false;
+  int64_t count = 0;
+  cudnnBackendBehaviorNote_t notes[CUDNN_BEHAVIOR_NOTE_TYPE_COUNT];
+  bool compiled = false;
+  if (cudnnBackendGetAttribute(config, CUDNN_ATTR_ENGINECFG_ENGINE, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &count, &engine) ==
+          CUDNN_STATUS_SUCCESS &&
+      cudnnBackendGetAttribute(engine, CUDNN_ATTR_ENGINE_BEHAVIOR_NOTE, CUDNN_TYPE_BEHAVIOR_NOTE,
+                               CUDNN_BEHAVIOR_NOTE_TYPE_COUNT, &count, notes) == CUDNN_STATUS_SUCCESS)
+    for (int64_t i = 0; i < count; ++i) compiled = compiled || notes[i] == CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION;
+  cudnnBackendDestroyDescriptor(engine);
+  return compiled;
+}
+
 }  // namespace
 
 std::unique_ptr<ConvInt8Graph> ConvInt8Graph::build(cudnnHandle_t handle, const ConvInt8GraphSpec& spec,
@@ -212,7 +228,8 @@ std::unique_ptr<ConvInt8Graph> ConvInt8Graph::build(cudnnHandle_t handle, const 
     g->plan_ = plan;
     g->workspace_ = static_cast<size_t>(bytes);
     g->config_ = static_cast<int>(i);
-    g->engine_ = "cuDNN graph engine config " + std::to_string(i) + " of " + std::to_string(returned);
+    g->engine_ = "cuDNN graph engine config " + std::to_string(i) + " of " + std::to_string(returned) +
+                 (runtime_compiled(configs[static_cast<size_t>(i)]) ? " (runtime-compiled)" : "");
     return g;
   }
   *why = config < 0 ? "cuDNN has no engine for the int8 convolution graph here (" + std::to_string(returned) +

@@ -47,7 +47,7 @@ struct ConvInt8GraphBuffers {
 class ConvInt8Graph {
  public:
   // nullptr, with the reason in *why, when cuDNN has no engine for the graph on this GPU. `config` picks one of
-  // the engine configurations cuDNN's heuristic lists (a timed choice, conv_int8_graph_tuning.hpp); -1 takes the
+  // the engine configurations cuDNN's heuristic lists (a timed choice, conv_int8_engine_tuning.hpp); -1 takes the
   // first in the heuristic's order that builds.
   static std::unique_ptr<ConvInt8Graph> build(cudnnHandle_t handle, const ConvInt8GraphSpec& spec, std::string* why,
                                               int config = -1);

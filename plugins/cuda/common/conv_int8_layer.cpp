@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "common/conv_int8_graph_tuning.hpp"
+#include "common/conv_int8_engine_tuning.hpp"
 #include "common/conv_int8_weights.hpp"
 #include "common/handles.hpp"
 #include "common/pad_channels.hpp"
@@ -80,6 +80,10 @@ void ConvInt8Layer::plan(const Node& node) {
     return;
   }
   Shapes s{ImageDims::dense(x.dims, x.layout), ImageDims::dense(y.dims, y.layout), std::nullopt};
+  if (s.y.count() == 0) {  // an empty batch: cuDNN takes no empty tensor descriptors, and execute does nothing
+    node.note("empty tensors: nothing to compute, nothing timed");
+    return;
+  }
   if (residual_input_ >= 0) {
     const ValueInfo z = node.input(residual_input_);
     if (z.shape_known() && z.rank() == 4) s.z = ImageDims::dense(z.dims, z.layout);
@@ -163,16 +167,51 @@ void ConvInt8Layer::plan_graph(const Node& node, const Shapes& s) {
   constants.scale = graph_scale_.as<const float>();
   constants.bias = graph_bias_.as<const float>();
   constants.z_alpha = graph_z_alpha_.as<const float>();
+  std::optional<ConvInt8ImmaArgs> own = own_kernel_args(node, s, spec);
   std::string tuned;
-  const int fastest = tune_conv_int8_graph(spec, constants, *graph_, &tuned);
-  if (fastest != graph_->config()) {
+  engine_ = tune_conv_int8_engine(spec, constants, *graph_, own ? &*own : nullptr, &tuned);
+  if (engine_.own_tile >= 0) {
+    own_args_ = *own;
+  } else if (engine_.graph_config != graph_->config()) {
     std::string why;
-    if (std::unique_ptr<ConvInt8Graph> timed = ConvInt8Graph::build(cudnn_handle(nullptr), spec, &why, fastest))
+    if (std::unique_ptr<ConvInt8Graph> timed = ConvInt8Graph::build(cudnn_handle(nullptr), spec, &why, engine_.graph_config))
       graph_ = std::move(timed);
     else
       tuned += " (did not build here: " + why + "; kept " + graph_->engine() + ")";
   }
   node.note("fused int8 graph: " + tuned + "; workspace " + std::to_string(graph_->workspace()) + " bytes");
+  if (!own) node.note("kiln's int8 kernel does not run this layer: " + own_kernel_unsuitable(node, s));
+}
+
+std::string ConvInt8Layer::own_kernel_unsuitable(const Node& node, const Shapes& s) const {
+  if (node.output(0).dtype != KILN_DTYPE_INT8) return "Y is not int8";
+  if (residual_input_ >= 0 && node.input(residual_input_).dtype != KILN_DTYPE_INT8) return "the residual is not int8";
+  if (copies_x(s)) return "X is copied first (not dense channels-last, or channels padded)";
+  return own_shape(s).unsupported();
+}
+
+ConvInt8ImmaShape ConvInt8Layer::own_shape(const Shapes& s) const {
+  const ConvWindow& w = planned_->window;
+  ConvInt8ImmaShape shape;
+  shape.n = s.x.dims[0], shape.c = s.x.dims[1], shape.h = s.x.dims[2], shape.w = s.x.dims[3];
+  shape.k = filter_[0], shape.r = filter_[2], shape.s = filter_[3];
+  for (int d = 0; d < 2; ++d) shape.stride[d] = w.stride[d], shape.pad[d] = w.pad[d], shape.dilation[d] = w.dilation[d];
+  shape.oh = s.y.dims[2], shape.ow = s.y.dims[3];
+  return shape;
+}
+
+std::optional<ConvInt8ImmaArgs> ConvInt8Layer::own_kernel_args(const Node& node, const Shapes& s,
+                                                              const ConvInt8GraphSpec& spec) const {
+  if (!own_kernel_unsuitable(node, s).empty()) return std::nullopt;
+  ConvInt8ImmaArgs a;
+  a.shape = own_shape(s);
+  a.w = weight_.as<const int8_t>();
+  a.scale = graph_scale_.as<const float>();
+  a.bias = graph_bias_.as<const float>();
+  a.z_alpha = spec.residual ? spec.z_alpha : 0.0f;
+  a.z = spec.residual ? a.w : nullptr;  // non-null marks the residual; the real one comes per call
+  if (spec.clamp) a.lo = static_cast<float>(spec.lo), a.hi = static_cast<float>(spec.hi);
+  return a;
 }
 
 void ConvInt8Layer::run_graph(const ExecContext& ctx, const Shapes& s, cudaStream_t stream) const {
@@ -194,11 +233,22 @@ void ConvInt8Layer::run_graph(const ExecContext& ctx, const Shapes& s, cudaStrea
   b.z_alpha = graph_z_alpha_.as<const float>();
   b.y = ctx.output(0).raw();
   b.workspace = graph_->workspace() ? workspace + x_bytes : nullptr;
+  if (engine_.own_tile >= 0 && run_own_kernel(b, stream)) return;
   const cudnnHandle_t handle = cudnn_handle(stream);
   const ConvInt8Graph& graph = graph_for(handle, stream);
   const cudnnStatus_t status = graph.run(handle, b);
   if (status != CUDNN_STATUS_SUCCESS)
     fail(KILN_ERROR_INTERNAL, label_ + ": cuDNN int8 graph (" + graph.engine() + "): " + cudnnGetErrorString(status));
+}
+
+bool ConvInt8Layer::run_own_kernel(const ConvInt8GraphBuffers& b, cudaStream_t stream) const {
+  ConvInt8ImmaArgs a = own_args_;
+  a.x = static_cast<const int8_t*>(b.x);
+  a.z = residual_input_ >= 0 ? static_cast<const int8_t*>(b.z) : nullptr;
+  a.y = static_cast<int8_t*>(b.y);
+  if (!conv_int8_imma_aligned(a)) return false;  // the cuDNN graph takes this call
+  launch_conv_int8_imma(a, engine_.own_tile, stream);
+  return true;
 }
 
 const ConvInt8Graph& ConvInt8Layer::graph_for(cudnnHandle_t handle, cudaStream_t stream) const {

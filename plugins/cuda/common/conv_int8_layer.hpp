@@ -10,7 +10,8 @@
 // convolution into the workspace's float sums, the epilogue into Y.
 //
 // The fast path, whenever the shapes are known at create and the layout fits: the whole layer as one cuDNN graph
-// on the int8 tensor cores (common/conv_int8_graph.hpp), the requantization fused. The legacy path above (float
+// on the int8 tensor cores (common/conv_int8_graph.hpp), the requantization fused, or kiln's own fused kernel
+// (common/conv_int8_imma.hpp) where it was timed faster (common/conv_int8_engine_tuning.hpp). The legacy path above (float
 // sums, then the epilogue kernel) stays for the rest: unknown shapes, output channels not a multiple of 4,
 // a Y or residual stored other than dense NHWC, a zero point on Y.
 #ifndef KILN_CUDA_CONV_INT8_LAYER_HPP
@@ -26,7 +27,9 @@
 
 #include "common/conv_int8_algorithms.hpp"
 #include "common/conv_int8_epilogue.hpp"
+#include "common/conv_int8_engine_tuning.hpp"
 #include "common/conv_int8_graph.hpp"
+#include "common/conv_int8_imma.hpp"
 #include "common/device_buffer.hpp"
 #include "common/quant_params.hpp"
 
@@ -74,6 +77,13 @@ class ConvInt8Layer {
   void plan_graph(const Node& node, const Shapes& s);
   std::string graph_unsuitable(const Node& node, const Shapes& s) const;
   void run_graph(const ExecContext& ctx, const Shapes& s, cudaStream_t stream) const;
+  // kiln's own kernel (common/conv_int8_imma.hpp), a candidate beside cuDNN's engine configs: why it does not run
+  // the layer ("" when it does), its shape, and its arguments with the layer's constants (nullopt: unsuitable).
+  std::string own_kernel_unsuitable(const Node& node, const Shapes& s) const;
+  ConvInt8ImmaShape own_shape(const Shapes& s) const;
+  std::optional<ConvInt8ImmaArgs> own_kernel_args(const Node& node, const Shapes& s, const ConvInt8GraphSpec& spec) const;
+  // Runs the call on kiln's kernel when it was timed fastest; false when the buffers are not aligned for it.
+  bool run_own_kernel(const ConvInt8GraphBuffers& b, cudaStream_t stream) const;
 
   ConvAttributes attrs_;
   std::string label_;
@@ -91,6 +101,8 @@ class ConvInt8Layer {
   ConvInt8Choice choice_;
   std::unique_ptr<ConvInt8Graph> graph_;   // the fused path for the planned shapes, when there is one
   ConvInt8GraphSpec graph_spec_;
+  ConvInt8Engine engine_;        // what the timing chose for the planned shapes: a graph config or kiln's kernel
+  ConvInt8ImmaArgs own_args_;    // kiln's kernel's constants, when it was chosen
   // cuDNN execution plans belong to the handle they were built with: one per stream's handle, built on the
   // first (eager) call on that stream, since building compiles kernels and must not happen while a CUDA graph is
   // captured.

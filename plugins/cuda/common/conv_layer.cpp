@@ -45,6 +45,10 @@ void ConvLayer::plan(const Node& node) {
     return;
   }
   Shapes s{ImageDims::dense(x.dims, x.layout), ImageDims::dense(y.dims, y.layout), std::nullopt};
+  if (s.y.count() == 0) {  // an empty batch: cuDNN takes no empty tensor descriptors, and execute does nothing
+    node.note("empty tensors: nothing to compute, nothing timed");
+    return;
+  }
   if (residual_input_ >= 0) {
     const ValueInfo z = node.input(residual_input_);
     s.z = ImageDims::dense(z.dims, z.layout);
@@ -89,6 +93,7 @@ bool ConvLayer::planned_for(const Shapes& s) const {
 
 size_t ConvLayer::workspace_size(const ExecContext& ctx) const {
   const Shapes s = shapes_of(ctx);
+  if (s.y.count() == 0) return 0;
   if (planned_for(s)) return choice_.workspace;
   // Room for every way run_unplanned may try, so that one cuDNN declines does not leave the next short.
   const ConvDescriptors d(problem_for(s));

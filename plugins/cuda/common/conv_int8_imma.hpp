@@ -1,0 +1,60 @@
+// kiln's own INT8 convolution: an implicit GEMM on the int8 tensor cores (mma.sync m16n8k32, int32 sums) with the
+// requantization fused into its epilogue, for the layers where cuDNN's int8 graph engines fall short. Measured on
+// Hopper, cuDNN's fused int8 graphs run the residual 1x1 convolutions of ResNet-50 at about a quarter of the
+// memory bandwidth they need (docs/performance.md); this kernel is a memory-bound design for them: X, W and the
+// residual read once per tile with 16-byte copies, Y written 8 bytes per thread, coalesced.
+//
+//   Y[p, k] = saturate(round_half_even(clamp(sum[p, k] * scale[k] + bias[k] + z_alpha * Z[p, k], lo, hi)))
+//
+// where sum is the exact int32 dot product of X's receptive field of output pixel p with W's filter k, and every
+// factor is already in Y's units (ConvInt8Layer divides by Y's scale), as in the cuDNN graph
+// (common/conv_int8_graph.hpp). X dense NHWC int8, W [K, R, S, C] int8, Y and Z dense NHWC int8, no zero points.
+// ConvInt8Layer times the tile shapes below against cuDNN's engine configs per layer and runs the fastest.
+#ifndef KILN_CUDA_CONV_INT8_IMMA_HPP
+#define KILN_CUDA_CONV_INT8_IMMA_HPP
+
+#include <cuda_runtime.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+namespace kiln::cuda {
+
+struct ConvInt8ImmaShape {
+  int64_t n = 0, h = 0, w = 0, c = 0;  // X [N, H, W, C]
+  int64_t k = 0, r = 1, s = 1;         // W [K, R, S, C]
+  int64_t stride[2] = {1, 1}, pad[2] = {0, 0}, dilation[2] = {1, 1};
+  int64_t oh = 0, ow = 0;              // Y [N, OH, OW, K]
+
+  // Why the kernel cannot run this shape ("" when it can): C a multiple of 16 (one 16-byte copy never straddles
+  // two filter taps), K a multiple of 8 (Y written 8 channels at a time), sizes within 32-bit indexing.
+  std::string unsupported() const;
+  std::string text() const;
+};
+
+struct ConvInt8ImmaArgs {
+  ConvInt8ImmaShape shape;
+  const int8_t* x = nullptr;
+  const int8_t* w = nullptr;
+  const float* scale = nullptr;  // K, in Y's units
+  const float* bias = nullptr;   // K, in Y's units
+  const int8_t* z = nullptr;     // the residual, Y's shape; nullptr: none
+  float z_alpha = 0;             // Z's integers to Y's units
+  float lo = -INFINITY, hi = INFINITY;  // the clamp in Y's units (Relu: lo 0)
+  int8_t* y = nullptr;
+};
+
+// The tile shapes, one kernel each: 0 .. conv_int8_imma_tiles() - 1.
+int conv_int8_imma_tiles();
+std::string conv_int8_imma_tile_name(int tile);  // "128x128": output pixels x output channels per block
+
+// Whether the buffers meet the kernel's alignment (16 bytes for X and W, 8 for Y and Z).
+bool conv_int8_imma_aligned(const ConvInt8ImmaArgs& a);
+
+// Enqueues the convolution with tile shape `tile` on `stream`. The shape must be supported and the buffers aligned.
+void launch_conv_int8_imma(const ConvInt8ImmaArgs& a, int tile, cudaStream_t stream);
+
+}  // namespace kiln::cuda
+
+#endif  // KILN_CUDA_CONV_INT8_IMMA_HPP
