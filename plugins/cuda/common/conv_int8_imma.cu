@@ -10,35 +10,40 @@ namespace kiln::cuda {
 
 namespace {
 
-// The reduction (R*S*C bytes per output) is consumed 64 bytes per stage, two mma k-steps of 32, through a ring of
-// stages filled by cp.async while the tensor cores work on the oldest.
-constexpr int kStageK = 64;
-constexpr int kStages = 4;
+// The reduction (R*S*C bytes per output) is consumed 64 bytes per slice, two mma k-steps of 32, through a ring of
+// stages that cp.async fills several slices ahead of the tensor cores.
+constexpr int kSliceK = 64;
 
-// A block computes kBm output pixels x kBn output channels with kWarpsM x kWarpsN warps. Shared memory holds
-// each stage's X rows (kBm x 64 bytes) and W rows (kBn x 64 bytes); after the main loop the same memory holds
-// the block's results as floats for the epilogue's coalesced pass.
-template <int kBm, int kBn, int kWarpsM, int kWarpsN>
+// A block computes kBm output pixels x kBn output channels per tile with kWarpsM x kWarpsN warps, and stays on the
+// GPU for many tiles (a persistent grid): its ring of kStages stages runs ahead across tile boundaries, so the
+// next tiles' X, W and residual are in flight while this tile's epilogue runs. That is what keeps a layer with a
+// short reduction (a 1x1 convolution over 64 channels is one slice per tile) at the memory's bandwidth.
+//
+// A tile is k_tiles slices of X rows (kBm x 64 bytes) and W rows (kBn x 64 bytes), then one slice for the
+// epilogue: the residual tile Z (kBm x kBn bytes, when there is one) is copied into that stage ahead like the
+// others, the epilogue reads it there and writes Y's integers in its place, and the block copies them out
+// 8 bytes a thread, coalesced.
+template <int kBm, int kBn, int kWarpsM, int kWarpsN, int kRing>
 struct Tile {
-  static constexpr int kBlockM = kBm, kBlockN = kBn;
+  static constexpr int kBlockM = kBm, kBlockN = kBn, kStages = kRing;
   static constexpr int kThreads = 32 * kWarpsM * kWarpsN;
   static constexpr int kColumnsOfWarps = kWarpsN;
   static constexpr int kWarpM = kBm / kWarpsM, kWarpN = kBn / kWarpsN;
   static constexpr int kMmaM = kWarpM / 16, kMmaN = kWarpN / 8;  // m16n8k32 tiles per warp
   static constexpr int kRowsPerPass = kThreads / 4;              // four 16-byte copies fill a 64-byte row
   static constexpr int kXCopies = kBm / kRowsPerPass, kWCopies = kBn / kRowsPerPass;
-  static constexpr int kStageBytes = (kBm + kBn) * kStageK;
-  static constexpr int kStagingStride = kBn + 8;  // floats; the padding keeps the float2 writes conflict-free
-  static constexpr int kSmemBytes = std::max(kStages * kStageBytes, kBm * kStagingStride * 4);
+  static constexpr int kStageBytes = (kBm + kBn) * kSliceK;
+  static constexpr int kSmemBytes = kStages * kStageBytes;
   static constexpr int kMinBlocksPerSm = kThreads >= 256 ? 2 : 4;  // caps registers at 128 per thread
   static_assert(kMmaN % 2 == 0, "B fragments are loaded two n-tiles at a time");
   static_assert(kBm % kRowsPerPass == 0 && kBn % kRowsPerPass == 0, "copies must cover the tile's rows");
+  static_assert(kBm * kBn <= kStageBytes, "the epilogue's tile of Z and Y must fit one stage");
 };
 
-using Tile128x128 = Tile<128, 128, 2, 4>;  // 8 warps of 64 x 32
-using Tile128x64 = Tile<128, 64, 4, 2>;    // 8 warps of 32 x 32
-using Tile64x128 = Tile<64, 128, 2, 4>;    // 8 warps of 32 x 32: few pixels, many channels
-using Tile64x64 = Tile<64, 64, 2, 2>;      // 4 warps of 32 x 32: small layers (batch 1)
+using Tile128x128 = Tile<128, 128, 2, 4, 5>;  // 8 warps of 64 x 32
+using Tile128x64 = Tile<128, 64, 4, 2, 6>;    // 8 warps of 32 x 32
+using Tile64x128 = Tile<64, 128, 2, 4, 6>;    // 8 warps of 32 x 32: few pixels, many channels
+using Tile64x64 = Tile<64, 64, 2, 2, 6>;      // 4 warps of 32 x 32: small layers (batch 1)
 
 struct Geometry {
   const int8_t* x;
@@ -50,18 +55,28 @@ struct Geometry {
   float z_alpha, lo, hi;
   int in_h, in_w, c, k, s, gemm_k, oh, ow, m;  // gemm_k = R*S*C, m = N*OH*OW
   int stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
-  int n_tiles, k_tiles;
+  int n_tiles, tiles, k_tiles;
 };
 
 // Byte offset of 16-byte chunk `chunk` (0..3) of row `row` in a stage: rows of 64 bytes, chunks XOR-swizzled by
 // row pairs so that ldmatrix's eight rows of one chunk fall in eight different bank groups.
 __device__ __forceinline__ uint32_t swizzled(int row, int chunk) {
-  return static_cast<uint32_t>(row * kStageK + ((chunk ^ ((row >> 1) & 3)) << 4));
+  return static_cast<uint32_t>(row * kSliceK + ((chunk ^ ((row >> 1) & 3)) << 4));
 }
 
-// 16 bytes global -> shared, asynchronously; zeros when !valid (src is then never read).
+// Byte offset of (row, col) in the epilogue's kBn-byte rows: 8-byte units XOR-swizzled by row, so that the
+// accumulator fragments' eight rows of one column pair fall in different banks.
+template <int kBn>
+__device__ __forceinline__ int tile_byte(int row, int col) {
+  return row * kBn + ((((col >> 3) ^ (row & 7))) << 3) + (col & 7);
+}
+
+// 16 (8) bytes global -> shared, asynchronously; zeros when !valid (src is then never read).
 __device__ __forceinline__ void copy16(uint32_t to, const void* from, bool valid) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(to), "l"(from), "r"(valid ? 16 : 0));
+}
+__device__ __forceinline__ void copy8(uint32_t to, const void* from, bool valid) {
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(to), "l"(from), "r"(valid ? 8 : 0));
 }
 __device__ __forceinline__ void commit_copies() { asm volatile("cp.async.commit_group;\n" ::); }
 template <int kPending>
@@ -83,15 +98,15 @@ __device__ __forceinline__ void mma_int8(int (&d)[4], const uint32_t (&a)[4], ui
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-// Where one thread's X copies come from: per output pixel it copies for, the image's start and the window's
-// top-left corner in X (negative inside the padding).
+// Where one thread's X copies for one tile come from: per output pixel it copies for, the image's start and the
+// window's top-left corner in X (negative inside the padding).
 template <class T>
 struct XRows {
   int64_t image[T::kXCopies];
   int top[T::kXCopies], left[T::kXCopies];
   bool valid[T::kXCopies];
 
-  __device__ XRows(const Geometry& g, int m0, int tid) {
+  __device__ void set(const Geometry& g, int m0, int tid) {
 #pragma unroll
     for (int i = 0; i < T::kXCopies; ++i) {
       const int m = m0 + (tid >> 2) + i * T::kRowsPerPass;
@@ -106,40 +121,51 @@ struct XRows {
   }
 };
 
-// Copies reduction slice `kt` (64 bytes of R*S*C) of the block's X rows and W rows into stage `stage`. Each thread
-// copies chunk (tid & 3) of its rows: one filter tap (r, s) and 16 channels from c, since C is a multiple of 16.
+// Copies reduction slice `kt` (64 bytes of R*S*C) of a tile's X rows and W rows into the stage at `stage`. Each
+// thread copies chunk (tid & 3) of its rows: one filter tap (r, s) and 16 channels from c (C is a multiple of 16).
 template <class T>
-__device__ __forceinline__ void load_stage(const Geometry& g, const XRows<T>& rows, int n0, int tid, uint32_t smem,
-                                           int stage, int kt) {
+__device__ __forceinline__ void load_slice(const Geometry& g, const XRows<T>& rows, int n0, int tid, uint32_t stage, int kt) {
   const int chunk = tid & 3;
-  const int k0 = kt * kStageK + chunk * 16;
+  const int k0 = kt * kSliceK + chunk * 16;
   const bool k_inside = k0 < g.gemm_k;
   const int tap = k0 / g.c, channel = k0 - tap * g.c;
   const int r = tap / g.s, s = tap - r * g.s;
-  const uint32_t x_smem = smem + stage * T::kStageBytes;
-  const uint32_t w_smem = x_smem + T::kBlockM * kStageK;
 #pragma unroll
   for (int i = 0; i < T::kXCopies; ++i) {
     const int row = (tid >> 2) + i * T::kRowsPerPass;
     const int ih = rows.top[i] + r * g.dilation_h, iw = rows.left[i] + s * g.dilation_w;
     const bool valid = rows.valid[i] && k_inside && ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
     const int8_t* from = valid ? g.x + rows.image[i] + (static_cast<int64_t>(ih) * g.in_w + iw) * g.c + channel : g.x;
-    copy16(x_smem + swizzled(row, chunk), from, valid);
+    copy16(stage + swizzled(row, chunk), from, valid);
   }
+  const uint32_t w_stage = stage + T::kBlockM * kSliceK;
 #pragma unroll
   for (int i = 0; i < T::kWCopies; ++i) {
     const int row = (tid >> 2) + i * T::kRowsPerPass;
     const int out_channel = n0 + row;
     const bool valid = out_channel < g.k && k_inside;
     const int8_t* from = valid ? g.w + static_cast<int64_t>(out_channel) * g.gemm_k + k0 : g.w;
-    copy16(w_smem + swizzled(row, chunk), from, valid);
+    copy16(w_stage + swizzled(row, chunk), from, valid);
+  }
+}
+
+// Copies a tile's residual Z (kBm x kBn bytes) into the stage at `stage`, 8 bytes per copy.
+template <class T>
+__device__ __forceinline__ void load_residual(const Geometry& g, int m0, int n0, int tid, uint32_t stage) {
+  constexpr int kUnits = T::kBlockN / 8;
+  for (int u = tid; u < T::kBlockM * kUnits; u += T::kThreads) {
+    const int row = u / kUnits, col = (u % kUnits) * 8;
+    const int m = m0 + row, channel = n0 + col;
+    const bool valid = m < g.m && channel < g.k;
+    copy8(stage + tile_byte<T::kBlockN>(row, col), valid ? g.z + static_cast<int64_t>(m) * g.k + channel : g.z, valid);
   }
 }
 
 // One stage's 64 bytes of reduction: two k-steps of 32, each warp's kMmaM x kMmaN tensor-core tiles.
 template <class T>
-__device__ __forceinline__ void multiply_stage(int (&acc)[T::kMmaM][T::kMmaN][4], uint32_t x_smem, uint32_t w_smem,
-                                               int warp_m, int warp_n, int lane) {
+__device__ __forceinline__ void multiply_slice(int (&acc)[T::kMmaM][T::kMmaN][4], uint32_t stage, int warp_m, int warp_n,
+                                               int lane) {
+  const uint32_t w_stage = stage + T::kBlockM * kSliceK;
 #pragma unroll
   for (int step = 0; step < 2; ++step) {
     uint32_t a[T::kMmaM][4], b[T::kMmaN][2];
@@ -147,14 +173,14 @@ __device__ __forceinline__ void multiply_stage(int (&acc)[T::kMmaM][T::kMmaN][4]
     for (int mi = 0; mi < T::kMmaM; ++mi) {
       // Matrices: rows 0-7 and 8-15 of the first 16 bytes, then of the second 16 (a0..a3 of m16n8k32).
       const int row = warp_m + mi * 16 + (lane & 7) + ((lane >> 3) & 1) * 8;
-      load_matrices(a[mi], x_smem + swizzled(row, step * 2 + (lane >> 4)));
+      load_matrices(a[mi], stage + swizzled(row, step * 2 + (lane >> 4)));
     }
 #pragma unroll
     for (int nj = 0; nj < T::kMmaN / 2; ++nj) {
       // Matrices: n-tile 2nj's two 16-byte halves (b0, b1), then n-tile 2nj+1's.
       const int row = warp_n + nj * 16 + (lane & 7) + (lane >> 4) * 8;
       uint32_t r[4];
-      load_matrices(r, w_smem + swizzled(row, step * 2 + ((lane >> 3) & 1)));
+      load_matrices(r, w_stage + swizzled(row, step * 2 + ((lane >> 3) & 1)));
       b[2 * nj][0] = r[0], b[2 * nj][1] = r[1], b[2 * nj + 1][0] = r[2], b[2 * nj + 1][1] = r[3];
     }
 #pragma unroll
@@ -164,56 +190,24 @@ __device__ __forceinline__ void multiply_stage(int (&acc)[T::kMmaM][T::kMmaN][4]
   }
 }
 
-// Eight channels of one output pixel: the residual added, clamped, rounded onto Y's grid, stored as 8 bytes.
-__device__ __forceinline__ void store_eight(const Geometry& g, const float* v, int64_t at) {
-  float r[8];
-#pragma unroll
-  for (int j = 0; j < 8; ++j) r[j] = v[j];
+// Two neighbouring channels of one pixel: rescaled, the residual added, clamped, rounded onto Y's grid.
+__device__ __forceinline__ uint16_t requantize_pair(const Geometry& g, int sum0, int sum1, float s0, float s1, float b0,
+                                                    float b1, uint16_t z_pair) {
+  float v0 = fmaf(static_cast<float>(sum0), s0, b0), v1 = fmaf(static_cast<float>(sum1), s1, b1);
   if (g.z) {
-    const uint2 packed = *reinterpret_cast<const uint2*>(g.z + at);
-    const int8_t* z = reinterpret_cast<const int8_t*>(&packed);
-#pragma unroll
-    for (int j = 0; j < 8; ++j) r[j] = fmaf(g.z_alpha, static_cast<float>(z[j]), r[j]);
+    v0 = fmaf(g.z_alpha, static_cast<float>(static_cast<int8_t>(z_pair & 0xFF)), v0);
+    v1 = fmaf(g.z_alpha, static_cast<float>(static_cast<int8_t>(z_pair >> 8)), v1);
   }
-  uint2 out;
-  int8_t* q = reinterpret_cast<int8_t*>(&out);
-#pragma unroll
-  for (int j = 0; j < 8; ++j) q[j] = saturate_round<int8_t>(fminf(fmaxf(r[j], g.lo), g.hi), 0);
-  *reinterpret_cast<uint2*>(g.y + at) = out;
+  const int8_t q0 = saturate_round<int8_t>(fminf(fmaxf(v0, g.lo), g.hi), 0);
+  const int8_t q1 = saturate_round<int8_t>(fminf(fmaxf(v1, g.lo), g.hi), 0);
+  return static_cast<uint16_t>(static_cast<uint8_t>(q0) | (static_cast<uint16_t>(static_cast<uint8_t>(q1)) << 8));
 }
 
+// The tile's epilogue in its stage `bytes`: each thread turns its accumulator fragments (rows lane/4 and
+// lane/4 + 8, columns 2 * (lane % 4) and the next) into Y's integers where Z's were, then the block copies them out.
 template <class T>
-__global__ void __launch_bounds__(T::kThreads, T::kMinBlocksPerSm) conv_int8_imma_kernel(Geometry g) {
-  extern __shared__ __align__(128) unsigned char shared[];
-  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  // Neighbouring blocks share their X rows (all channel tiles of one pixel tile come together): L2 serves the rest.
-  const int n0 = static_cast<int>(blockIdx.x % g.n_tiles) * T::kBlockN;
-  const int m0 = static_cast<int>(blockIdx.x / g.n_tiles) * T::kBlockM;
-  const int warp_m = (warp / T::kColumnsOfWarps) * T::kWarpM, warp_n = (warp % T::kColumnsOfWarps) * T::kWarpN;
-  const uint32_t smem = static_cast<uint32_t>(__cvta_generic_to_shared(shared));
-  const XRows<T> rows(g, m0, tid);
-
-  int acc[T::kMmaM][T::kMmaN][4] = {};
-#pragma unroll
-  for (int stage = 0; stage < kStages - 1; ++stage) {
-    if (stage < g.k_tiles) load_stage<T>(g, rows, n0, tid, smem, stage, stage);
-    commit_copies();
-  }
-  for (int kt = 0; kt < g.k_tiles; ++kt) {
-    wait_copies<kStages - 2>();
-    __syncthreads();  // slice kt has landed for all; everyone is done with the stage refilled next
-    const int next = kt + kStages - 1;
-    if (next < g.k_tiles) load_stage<T>(g, rows, n0, tid, smem, next % kStages, next);
-    commit_copies();
-    const uint32_t x_smem = smem + (kt % kStages) * T::kStageBytes;
-    multiply_stage<T>(acc, x_smem, x_smem + T::kBlockM * kStageK, warp_m, warp_n, lane);
-  }
-  wait_copies<0>();
-  __syncthreads();
-
-  // Sums -> scale and bias, as floats in shared memory (accumulator fragments: rows lane/4 and lane/4 + 8,
-  // columns 2 * (lane % 4) and the next)...
-  float* staging = reinterpret_cast<float*>(shared);
+__device__ __forceinline__ void finish_tile(const Geometry& g, const int (&acc)[T::kMmaM][T::kMmaN][4], uint8_t* bytes,
+                                            int m0, int n0, int warp_m, int warp_n, int lane, int tid) {
 #pragma unroll
   for (int ni = 0; ni < T::kMmaN; ++ni) {
     const int col = warp_n + ni * 8 + 2 * (lane & 3);
@@ -222,33 +216,100 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocksPerSm) conv_int8_imm
     const float s0 = inside ? g.scale[channel] : 0.f, s1 = inside ? g.scale[channel + 1] : 0.f;
     const float b0 = inside ? g.bias[channel] : 0.f, b1 = inside ? g.bias[channel + 1] : 0.f;
 #pragma unroll
-    for (int mi = 0; mi < T::kMmaM; ++mi) {
-      const int row = warp_m + mi * 16 + (lane >> 2);
-      const int* d = acc[mi][ni];
-      *reinterpret_cast<float2*>(&staging[row * T::kStagingStride + col]) =
-          make_float2(fmaf(static_cast<float>(d[0]), s0, b0), fmaf(static_cast<float>(d[1]), s1, b1));
-      *reinterpret_cast<float2*>(&staging[(row + 8) * T::kStagingStride + col]) =
-          make_float2(fmaf(static_cast<float>(d[2]), s0, b0), fmaf(static_cast<float>(d[3]), s1, b1));
-    }
+    for (int mi = 0; mi < T::kMmaM; ++mi)
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        const int row = warp_m + mi * 16 + (lane >> 2) + half * 8;
+        uint16_t* pair = reinterpret_cast<uint16_t*>(bytes + tile_byte<T::kBlockN>(row, col));
+        const int* d = acc[mi][ni] + 2 * half;
+        *pair = requantize_pair(g, d[0], d[1], s0, s1, b0, b1, g.z ? *pair : 0);
+      }
   }
   __syncthreads();
-  // ...then eight channels of one pixel per thread: the residual read and Y written in 8-byte pieces, coalesced.
-  constexpr int kGroups = T::kBlockN / 8;
-  for (int i = tid; i < T::kBlockM * kGroups; i += T::kThreads) {
-    const int row = i / kGroups, group = i % kGroups;
-    const int m = m0 + row, channel = n0 + group * 8;
-    if (m >= g.m || channel >= g.k) continue;
-    store_eight(g, &staging[row * T::kStagingStride + group * 8], static_cast<int64_t>(m) * g.k + channel);
+  constexpr int kUnits = T::kBlockN / 8;
+  for (int u = tid; u < T::kBlockM * kUnits; u += T::kThreads) {
+    const int row = u / kUnits, col = (u % kUnits) * 8;
+    const int m = m0 + row, channel = n0 + col;
+    if (m < g.m && channel < g.k)
+      *reinterpret_cast<uint2*>(g.y + static_cast<int64_t>(m) * g.k + channel) =
+          *reinterpret_cast<const uint2*>(bytes + tile_byte<T::kBlockN>(row, col));
   }
+}
+
+// The slices a block copies, in order: per tile of its own, k_tiles slices of X and W, then the residual's.
+template <class T>
+struct SliceLoader {
+  int next = 0, tile = 0, kt = 0;  // the next slice to copy: its number, the block's tile number, its slice in it
+  int m0 = 0, n0 = 0;
+  XRows<T> rows;
+
+  __device__ void copy_next(const Geometry& g, int slices, int tid, uint32_t smem) {
+    if (next < slices) {
+      if (kt == 0) {
+        const int t = static_cast<int>(blockIdx.x) + tile * static_cast<int>(gridDim.x);
+        n0 = (t % g.n_tiles) * T::kBlockN, m0 = (t / g.n_tiles) * T::kBlockM;
+        rows.set(g, m0, tid);
+      }
+      const uint32_t stage = smem + (next % T::kStages) * T::kStageBytes;
+      if (kt < g.k_tiles) load_slice<T>(g, rows, n0, tid, stage, kt);
+      else if (g.z) load_residual<T>(g, m0, n0, tid, stage);
+      ++next;
+      if (++kt == g.k_tiles + 1) kt = 0, ++tile;
+    }
+    commit_copies();  // one group per slice, empty or not, so that the waits below count slices
+  }
+};
+
+template <class T>
+__global__ void __launch_bounds__(T::kThreads, T::kMinBlocksPerSm) conv_int8_imma_kernel(Geometry g) {
+  extern __shared__ __align__(128) uint8_t shared[];
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int warp_m = (warp / T::kColumnsOfWarps) * T::kWarpM, warp_n = (warp % T::kColumnsOfWarps) * T::kWarpN;
+  const uint32_t smem = static_cast<uint32_t>(__cvta_generic_to_shared(shared));
+  // Tiles blockIdx.x, + gridDim.x, ...: neighbouring blocks take the channel tiles of one pixel tile together,
+  // so X rows are read from memory once and from L2 after.
+  const int my_tiles = (g.tiles - static_cast<int>(blockIdx.x) + static_cast<int>(gridDim.x) - 1) / static_cast<int>(gridDim.x);
+  const int per_tile = g.k_tiles + 1, slices = my_tiles * per_tile;
+  SliceLoader<T> loader;
+#pragma unroll 1
+  for (int i = 0; i < T::kStages - 1; ++i) loader.copy_next(g, slices, tid, smem);
+
+  int slice = 0;
+#pragma unroll 1
+  for (int i = 0; i < my_tiles; ++i) {
+    const int t = static_cast<int>(blockIdx.x) + i * static_cast<int>(gridDim.x);
+    const int n0 = (t % g.n_tiles) * T::kBlockN, m0 = (t / g.n_tiles) * T::kBlockM;
+    int acc[T::kMmaM][T::kMmaN][4] = {};
+#pragma unroll 1
+    for (int kt = 0; kt < per_tile; ++kt, ++slice) {
+      wait_copies<T::kStages - 2>();
+      __syncthreads();  // this slice has landed for all; everyone is done with the stage refilled now
+      loader.copy_next(g, slices, tid, smem);
+      const int stage = (slice % T::kStages) * T::kStageBytes;
+      if (kt < g.k_tiles) multiply_slice<T>(acc, smem + stage, warp_m, warp_n, lane);
+      else finish_tile<T>(g, acc, shared + stage, m0, n0, warp_m, warp_n, lane, tid);
+    }
+  }
+  wait_copies<0>();
 }
 
 template <class T>
 void launch_tile(const Geometry& geometry, cudaStream_t stream) {
+  // Once per process: the shared memory the kernel asks for, and how many of its blocks the GPU holds at once.
+  static const int resident = [] {
+    KILN_CUDA(cudaFuncSetAttribute(conv_int8_imma_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, T::kSmemBytes));
+    int device = 0, sms = 0, per_sm = 0;
+    KILN_CUDA(cudaGetDevice(&device));
+    KILN_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+    KILN_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, conv_int8_imma_kernel<T>, T::kThreads, T::kSmemBytes));
+    return std::max(1, sms * per_sm);
+  }();
   Geometry g = geometry;
   g.n_tiles = (g.k + T::kBlockN - 1) / T::kBlockN;
-  const int64_t blocks = static_cast<int64_t>((g.m + T::kBlockM - 1) / T::kBlockM) * g.n_tiles;
-  if (blocks > INT_MAX) fail_unsupported("kiln int8 convolution: " + std::to_string(blocks) + " blocks is too many to launch");
-  KILN_CUDA(cudaFuncSetAttribute(conv_int8_imma_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, T::kSmemBytes));
+  const int64_t tiles = static_cast<int64_t>((g.m + T::kBlockM - 1) / T::kBlockM) * g.n_tiles;
+  if (tiles > INT_MAX / 2) fail_unsupported("kiln int8 convolution: " + std::to_string(tiles) + " tiles is too many");
+  g.tiles = static_cast<int>(tiles);
+  const int blocks = static_cast<int>(std::min<int64_t>(tiles, resident));
   conv_int8_imma_kernel<T><<<static_cast<unsigned>(blocks), T::kThreads, T::kSmemBytes, stream>>>(g);
   KILN_CUDA(cudaGetLastError());
 }
@@ -312,7 +373,7 @@ void launch_conv_int8_imma(const ConvInt8ImmaArgs& a, int tile, cudaStream_t str
   g.stride_h = static_cast<int>(s.stride[0]), g.stride_w = static_cast<int>(s.stride[1]);
   g.pad_h = static_cast<int>(s.pad[0]), g.pad_w = static_cast<int>(s.pad[1]);
   g.dilation_h = static_cast<int>(s.dilation[0]), g.dilation_w = static_cast<int>(s.dilation[1]);
-  g.k_tiles = (g.gemm_k + kStageK - 1) / kStageK;
+  g.k_tiles = (g.gemm_k + kSliceK - 1) / kSliceK;
   kTiles[tile].launch(g, stream);
 }
 
