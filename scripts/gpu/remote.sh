@@ -14,7 +14,8 @@
 #
 # Environment: KILN_GPU_BUDGET_S (whole run, default 470 s), KILN_GPU_INT8_S (the int8 step, default 300 s),
 # KILN_GPU_STEPS (default tests,conformance,bench),
-# KILN_GPU_MODELS (default resnet50,googlenet), KILN_GPU_BATCHES (default 1,256).
+# KILN_GPU_MODELS (default resnet50,googlenet), KILN_GPU_BATCHES (default 1,256), KILN_GPU_TEST_FILTER (an extended
+# regular expression: only the GPU tests whose names match).
 set -u -o pipefail
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$(pwd -P)
@@ -106,7 +107,7 @@ main() {
       local t rc
       t=$(limit 150)
       env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln_cuda_tests" --gtest_list_tests |
-        awk '/^[^ ]/ {suite=$1} /^  / {print suite $1}' >/tmp/kiln-test-list.txt
+        awk '/^[^ ]/ {suite=$1} /^  / {print suite $1}' | grep -E "${KILN_GPU_TEST_FILTER:-.}" >/tmp/kiln-test-list.txt
       timeout -k 5 "$t" xargs -P 12 -I{} sh -c \
         'out=$(env LD_LIBRARY_PATH="$0" "$1" --gtest_filter="{}" 2>&1); rc=$?;
          if [ $rc -eq 0 ]; then echo "$out" | grep -q "\[  SKIPPED \]" && echo "SKIP {}" || echo "PASS {}";
@@ -231,6 +232,27 @@ main() {
       --plugin "$BUNDLE/template/libcom_example_layer_scale.so" --packs "$BUNDLE/lib/kiln/plugins" --device cuda \
       --work /tmp/kiln-template 2>&1 | tee "$OUT/template.txt"
     note "template: exit ${PIPESTATUS[0]} (template.txt)"
+  fi
+  if want_step imma && [[ -x $BUNDLE/bin/conv_int8_imma_bench ]]; then
+    # kiln's own INT8 convolution kernel alone, every tile shape, against a copy of as many bytes; then one
+    # layer (KILN_IMMA_PROFILE="layer tile", default the layer1 residual 1x1 on 128x128) under Nsight Compute
+    # when the machine has it and lets it read the counters.
+    echo; echo "== kiln int8 implicit GEMM: ResNet-50 layer shapes, batch 256 =="
+    timeout -k 5 "$(limit 120)" env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/conv_int8_imma_bench" 256 2>&1 | tee "$OUT/imma.txt"
+    local ncu; ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null | head -n 1)
+    if [[ -n $ncu ]]; then
+      timeout -k 5 "$(limit 120)" env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$ncu" --kernel-name regex:conv_int8_imma \
+        --launch-skip 3 --launch-count 1 --section SpeedOfLight --section Occupancy --section WarpStateStats \
+        --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis --section InstructionStats \
+        --section SourceCounters --section LaunchStats "$BUNDLE/bin/conv_int8_imma_bench" 256 ${KILN_IMMA_PROFILE:-3 0} \
+        2>&1 | tail -n 220 | tee -a "$OUT/imma.txt"
+    else echo "no ncu here" | tee -a "$OUT/imma.txt"; fi
+    note "imma: exit $? (imma.txt)"
+  fi
+  if want_step stem && [[ -x $BUNDLE/bin/cudnn_stem_probe ]]; then
+    echo; echo "== cuDNN FP16 stem: 3 input channels against 4 and 8 =="
+    timeout -k 5 "$(limit 90)" env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/cudnn_stem_probe" 256 2>&1 | tee "$OUT/stem.txt"
+    note "stem: exit $? (stem.txt)"
   fi
   if want_step probe && [[ -x $BUNDLE/bin/cudnn_int8_probe ]]; then
     echo; echo "== cuDNN INT8 probe: legacy-API algorithms and times, INT8 layouts against FP16 =="

@@ -40,6 +40,8 @@ class ConvLayer {
   Shapes shapes_of(const ExecContext& ctx) const;
   ConvProblem problem_for(const Shapes& s) const;
   bool planned_for(const Shapes& s) const;
+  // X's bytes as the padded copy in the workspace takes them (0 without padding), 256-byte aligned.
+  size_t padded_x_bytes(const Shapes& s) const;
   void plan(const Node& node);
   // Shapes other than the planned ones: descriptors made for the call, algorithms tried in a fixed order.
   void run_unplanned(const ConvProblem& problem, const ConvBuffers& b, cudaStream_t stream) const;
@@ -54,7 +56,13 @@ class ConvLayer {
   bool has_bias_ = false;
   DeviceBuffer weight_, bias_, bias_f32_;
 
-  std::optional<ConvProblem> planned_;  // the shapes known at create, when all were
+  // A first layer's few input channels (RGB) padded with zeros to 4 in a channels-last copy of X per call, the
+  // weights once: cuDNN's FP16 convolution runs it twice as fast (benchmarks/gpu/cudnn_stem_probe.cpp). Planned
+  // shapes only; 0: no padding.
+  int64_t c_padded_ = 0;
+  DeviceBuffer padded_weight_;
+  std::optional<ConvProblem> planned_;  // the shapes known at create, when all were (X padded when c_padded_)
+  ImageDims planned_x_;                 // X as the planned calls bring it
   std::unique_ptr<ConvDescriptors> descriptors_;
   ConvChoice choice_;
 };

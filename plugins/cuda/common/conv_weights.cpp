@@ -40,4 +40,13 @@ std::vector<double> ConvWeights::laid_out(bool channels_last) const {
   return out;
 }
 
+std::vector<double> ConvWeights::padded_krsc(int64_t c_to) const {
+  const int64_t k = dims[0], c = dims[1], rs = dims[2] * dims[3];
+  std::vector<double> out(static_cast<size_t>(k * rs * c_to), 0.0);
+  for (int64_t m = 0; m < k; ++m)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t p = 0; p < rs; ++p) out[static_cast<size_t>((m * rs + p) * c_to + ch)] = weight[static_cast<size_t>((m * c + ch) * rs + p)];
+  return out;
+}
+
 }  // namespace kiln::cuda

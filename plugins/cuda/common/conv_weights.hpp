@@ -22,6 +22,8 @@ struct ConvWeights {
 
   // The weights in cuDNN's filter format: KCRS, or KRSC when X is channels-last (CUDNN_TENSOR_NHWC filters).
   std::vector<double> laid_out(bool channels_last) const;
+  // KRSC with `c_to` >= C/group input channels, the added ones zero: for X padded with zero channels.
+  std::vector<double> padded_krsc(int64_t c_to) const;
 };
 
 }  // namespace kiln::cuda
