@@ -36,11 +36,19 @@ expect_line "declines are counted, not failed" '^PASS test\.good\.Tanh  [0-9]+ c
 expect_line "custom domain skipped" '^SKIP test\.good\.Swish  \(reason: no reference kernel for domain com\.example\)'
 expect_line "INT8 kernel forgetting the zero point" '^FAIL test\.wrong\.ConvInt8  case [0-9]+ \(opset [0-9]+\): X u?int8\[.*\] \(scale [0-9.e-]+ zero point -?[1-9][0-9]*\) W float32.* -> Y (u?int8|float32).*: worst abs err'
 expect_line "pass-through kernel on a shared grid is byte-exact" '^FAIL test\.wrong\.Flatten  case [0-9]+ \(opset [0-9]+\): input u?int8\[.*\] \(scale [0-9.e-]+ zero point -?[1-9][0-9]*\).* -> Y u?int8 \(scale .*: worst abs err .*tolerance exact\)'
-expect_line "INT8 kernel without an INT8 reference skipped" '^SKIP test\.good\.AveragePoolInt8  \(reason: INT8 kernel: the reference pack has no INT8 kernel for AveragePool\)'
-expect_line "summary counts skips apart" '^summary: 12 kernels: 2 passed, 8 failed, 2 skipped$'
+expect_line "INT8 kernel without an INT8 reference: the float op between grids" '^FAIL test\.wrong\.AveragePoolInt8  case [0-9]+ \(opset [0-9]+\): X u?int8\[.*\(scale .*-> Y u?int8 \(scale .*tolerance within 1 integer step'
+expect_line "INT8 GlobalAveragePool passes against the float one" '^PASS test\.good\.GlobalAveragePoolInt8  12 cases \(0 declined\)'
+expect_line "summary counts skips apart" '^summary: 13 kernels: 3 passed, 9 failed, 1 skipped$'
+
+# An INT8 Conv -> Add taking only cuDNN's int8 form (symmetric X and pads, X and Y stored NHWC): the check draws
+# cases it runs, stored NHWC, and catches a residual read on the wrong scale.
+nhwc="$plugins/libkiln_test_nhwc_int8_conv.so"
+expect_status "NHWC INT8 conv" 1 "$kiln" plugin check "$nhwc" --cases 48
+expect_line "cuDNN's INT8 form is drawn and runs" '^PASS test\.good\.ConvAddInt8  [1-9][0-9]* cases \([0-9]+ declined\)  worst abs'
+expect_line "a residual on the wrong scale fails, stored NHWC" '^FAIL test\.wrong\.ConvAddInt8  case [0-9]+ .*-> Add \(B u?int8\[.*\(stored NHWC\)$'
 
 expect_status "--kernel selects" 0 "$kiln" plugin check "$wrong" --kernel 'test.good.*' --cases 4
-expect_line "--kernel: only the good ones" '^summary: 4 kernels: 2 passed, 0 failed, 2 skipped$'
+expect_line "--kernel: only the good ones" '^summary: 4 kernels: 3 passed, 0 failed, 1 skipped$'
 expect_status "--kernel matching nothing" 2 "$kiln" plugin check "$wrong" --kernel 'nothing.*'
 
 "$kiln" plugin check "$wrong" --seed 7 --cases 5 >"$work/a" 2>&1 || true

@@ -12,11 +12,13 @@
 //   test.good.Swish            com.example::Swish, which the reference pack does not know      -> SKIP
 //   test.wrong.ConvInt8        INT8 Conv that forgets X's zero point                            -> FAIL (INT8)
 //   test.wrong.Flatten         pass-through int8 Flatten that re-centres the integers on 0      -> FAIL (shared grid)
-//   test.good.AveragePoolInt8  INT8 AveragePool, which the reference pack has no INT8 kernel for -> SKIP
+//   test.wrong.AveragePoolInt8 INT8 AveragePool writing nothing (no INT8 reference: float between grids) -> FAIL
+//   test.good.GlobalAveragePoolInt8  INT8 GlobalAveragePool, checked likewise                   -> PASS
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
+#include "int8_test_math.hpp"
 #include "kiln/plugin.hpp"
 
 namespace {
@@ -249,27 +251,12 @@ class ConvInt8ForgettingZeroPoint {
     return t.dtype() == KILN_DTYPE_UINT8 ? t.data<uint8_t>()[i] : t.data<int8_t>()[i];
   }
   void quantize_weights(const float* w) {
-    const int64_t maps = w_dims_[0], size = w_dims_[1] * w_dims_[2] * w_dims_[3];
-    for (int64_t m = 0; m < maps; ++m) {
-      double largest = 0;
-      for (int64_t i = 0; i < size; ++i) largest = std::max(largest, std::abs(static_cast<double>(w[m * size + i])));
-      const double scale = largest > 0 ? largest / 127.0 : 1.0;
-      w_scale_.push_back(scale);
-      for (int64_t i = 0; i < size; ++i)
-        w_.push_back(static_cast<int64_t>(std::clamp(std::nearbyint(w[m * size + i] / scale), -127.0, 127.0)));
-    }
+    const int64_t maps = w_dims_[0];
+    kiln_test::ChannelWeights q = kiln_test::channel_weights(w, maps, w_dims_[1] * w_dims_[2] * w_dims_[3]);
+    w_ = std::move(q.q);
+    w_scale_ = std::move(q.scales);
   }
-  void store(const kiln::Tensor& y, int64_t i, double real) const {
-    if (y.dtype() == KILN_DTYPE_FLOAT32) {
-      y.data<float>()[i] = static_cast<float>(real);
-      return;
-    }
-    const bool u8 = y.dtype() == KILN_DTYPE_UINT8;
-    const double q = std::clamp(std::nearbyint(real / y_.quant.scales[0]) + y_.quant.zero_points[0], u8 ? 0.0 : -128.0,
-                                u8 ? 255.0 : 127.0);
-    if (u8) y.data<uint8_t>()[i] = static_cast<uint8_t>(q);
-    else y.data<int8_t>()[i] = static_cast<int8_t>(q);
-  }
+  void store(const kiln::Tensor& y, int64_t i, double real) const { kiln_test::store_real(y, i, real, y_.quant); }
 
   std::vector<int64_t> w_dims_, strides_, dilations_, pads_;
   int64_t group_ = 1;
@@ -310,13 +297,42 @@ class FlattenRecentring {
   int32_t zero_ = 0;
 };
 
-// An INT8 AveragePool: the reference pack has none to check it against, so it is skipped, saying so.
+// An INT8 AveragePool that writes nothing: the reference pack has no INT8 AveragePool, so it is checked against
+// the float one between X's and Y's grids, and its poisoned output fails.
 struct AveragePoolInt8 {
   static kiln::KernelSpec spec() {
-    return quant8_unary_spec("test.good.AveragePoolInt8", "AveragePool", 11, KILN_KERNEL_QUANTIZED);
+    return quant8_unary_spec("test.wrong.AveragePoolInt8", "AveragePool", 11, KILN_KERNEL_QUANTIZED);
   }
   explicit AveragePoolInt8(const kiln::Node&) {}
   void execute(kiln::ExecContext&) {}
+};
+
+// An INT8 GlobalAveragePool: the mean of each plane's reals, requantized onto Y's grid (checked as above).
+class GlobalAveragePoolInt8 {
+ public:
+  static kiln::KernelSpec spec() {
+    return quant8_unary_spec("test.good.GlobalAveragePoolInt8", "GlobalAveragePool", 1, KILN_KERNEL_QUANTIZED);
+  }
+  static std::string check(const kiln::Node& node) {
+    const kiln::ValueInfo x = node.input(0), y = node.output(0);
+    return x.quant.per_tensor() && y.quant.per_tensor() && x.dtype == y.dtype ? "" : "X and Y: one dtype, per tensor";
+  }
+  explicit GlobalAveragePoolInt8(const kiln::Node& node) : x_(node.input(0).quant), y_(node.output(0).quant) {}
+  void execute(kiln::ExecContext& ctx) {
+    const kiln::Tensor x = ctx.input(0), y = ctx.output(0);
+    const int64_t planes = x.dim(0) * x.dim(1), plane = planes ? x.numel() / planes : 0;
+    for (int64_t p = 0; p < planes; ++p) {
+      double sum = 0;
+      for (int64_t i = 0; i < plane; ++i) sum += (integer(x, p * plane + i) - x_.zero_points[0]) * static_cast<double>(x_.scales[0]);
+      kiln_test::store_real(y, p, sum / static_cast<double>(plane), y_);
+    }
+  }
+
+ private:
+  static int64_t integer(const kiln::Tensor& t, int64_t i) {
+    return t.dtype() == KILN_DTYPE_UINT8 ? t.data<uint8_t>()[i] : t.data<int8_t>()[i];
+  }
+  kiln::Quantization x_, y_;
 };
 
 const kiln::KernelFactory kKernels[] = {
@@ -324,7 +340,7 @@ const kiln::KernelFactory kKernels[] = {
     &kiln::describe<LeakyRelu<false>>,   &lying_elu,                       &kiln::describe<LeakyRelu<true>>,
     &kiln::describe<DecliningTanh>,      &kiln::describe<MatMulAddForgettingBias>, &kiln::describe<Swish>,
     &kiln::describe<ConvInt8ForgettingZeroPoint>, &kiln::describe<FlattenRecentring>,
-    &kiln::describe<AveragePoolInt8>,
+    &kiln::describe<AveragePoolInt8>,   &kiln::describe<GlobalAveragePoolInt8>,
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
 // `kiln plugin check`'s parts (tools/kiln/check/): the comparison and its tolerances, dtype draws from what
-// both kernels accept, seeded draws, quantization grids, and every case generator (float and INT8) against the
+// both kernels accept, seeded draws, NHWC storage, quantization grids, and every case generator (float and INT8) against the
 // reference pack.
 #include <gtest/gtest.h>
 
@@ -10,6 +10,7 @@
 #include "compare.hpp"
 #include "kernel_checker.hpp"
 #include "quantize_case.hpp"
+#include "stored_layout.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "select/kernel_match.hpp"
 #include "ir/element_values.hpp"
@@ -90,6 +91,20 @@ TEST(PluginCheckDraw, OneSeedOneDraw) {
   Draw d(7);
   const Tensor ints = d.tensor(KILN_DTYPE_UINT8, {64}, -5, 5);  // clamped to the dtype's range
   for (int64_t i = 0; i < ints.numel(); ++i) EXPECT_LE(element_at(ints, i), 5);
+}
+
+// A value stored NHWC keeps its logical dims and values; its bytes are channels-last.
+TEST(PluginCheckLayout, StoredNhwcIsChannelsLastWithTheSameValues) {
+  Draw d(3);
+  const Tensor dense = d.tensor(KILN_DTYPE_INT8, {2, 3, 2, 4}, -128, 127);
+  const Tensor nhwc = stored_as(dense, KILN_LAYOUT_NHWC);
+  EXPECT_EQ(nhwc.layout(), KILN_LAYOUT_NHWC);
+  EXPECT_EQ(nhwc.strides(), (std::vector<int64_t>{24, 1, 12, 3}));
+  EXPECT_EQ(static_cast<const int8_t*>(nhwc.data())[1], static_cast<const int8_t*>(dense.data())[8]);  // (0,1,0,0)
+  EXPECT_TRUE(compare(dense_copy(nhwc), dense, Tolerance{}).ok);
+  EXPECT_EQ(stored_as(dense, KILN_LAYOUT_LINEAR).layout(), KILN_LAYOUT_LINEAR);
+  EXPECT_EQ(poisoned_as(OutputShape{KILN_DTYPE_FLOAT32, {1, 2, 3, 3}}, KILN_LAYOUT_NHWC).strides(),
+            (std::vector<int64_t>{18, 1, 6, 2}));
 }
 
 TEST(PluginCheckContext, DrawsOnlyDtypesBothKernelsAccept) {

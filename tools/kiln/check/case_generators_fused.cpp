@@ -20,13 +20,16 @@ Case batch_norm_step(CaseContext& ctx, const Tensor& chained) {
 }
 
 // The other operand broadcasts into the chained one (the output keeps the chained shape): the same shape (a
-// residual), one value per column (a bias), or leading dims dropped and some set to 1.
+// residual), one value per column (a bias), or leading dims dropped and some set to 1, a constant or not. After
+// a 4-D output (a 2-D convolution's), half of the time a residual activation: the same shape and not a
+// constant, what GPU packs fuse into a convolution (the draws of other chains stay as they were).
 Case binary_step(CaseContext& ctx, const std::string& op_type, const Tensor& chained, int32_t chained_input) {
   Draw& d = ctx.draw();
   const std::vector<int64_t>& full = chained.dims();
-  std::vector<int64_t> other = full;  // a residual
-  if (d.chance(0.4) && !full.empty()) other = {full.back()};  // a bias per column
-  else if (d.chance(0.5)) {  // any broadcast
+  const bool residual = full.size() == 4 && d.chance(0.5);
+  std::vector<int64_t> other = full;
+  if (!residual && d.chance(0.4) && !full.empty()) other = {full.back()};  // a bias per column
+  else if (!residual && d.chance(0.5)) {  // any broadcast
     other.erase(other.begin(), other.begin() + d.integer(0, static_cast<int64_t>(full.size())));
     for (int64_t& x : other)
       if (d.chance(0.3)) x = 1;
@@ -34,7 +37,7 @@ Case binary_step(CaseContext& ctx, const std::string& op_type, const Tensor& cha
   const size_t position =
       chained_input >= 0 ? static_cast<size_t>(chained_input) : static_cast<size_t>(d.integer(0, 1));
   Case c = ctx.make(op_type);
-  CaseInput operand{"B", ctx.random(chained.dtype(), other), d.chance(0.5), false, std::nullopt};
+  CaseInput operand{"B", ctx.random(chained.dtype(), other), !residual && d.chance(0.5), false, std::nullopt};
   c.inputs = position == 0 ? std::vector<CaseInput>{chained_input_of(chained), operand}
                            : std::vector<CaseInput>{operand, chained_input_of(chained)};
   return c;

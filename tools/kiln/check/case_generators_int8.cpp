@@ -3,7 +3,9 @@
 // int8/uint8 integers on a per-tensor grid and, half of the time, its float weights moved onto a grid they then
 // carry (per output channel or per tensor, as a folded DequantizeLinear leaves them); without one the kernel
 // quantizes them itself. The output's dtype and grid are drawn by the run (int8_case_run.cpp), which needs
-// the reals first. ONNX's own integer ops are drawn from the same float cases with integers in place of both
+// the reals first. Half of the INT8 Conv cases take the form GPU INT8 kernels run (2-D, group 1, symmetric pads,
+// 16/32/64 input channels, symmetric int8 X and weights), so that such a kernel is compared, not only declining.
+// ONNX's own integer ops are drawn from the same float cases with integers in place of both
 // operands: ConvInteger and MatMulInteger (int32 accumulators, exact) and QLinearConv and QLinearMatMul (with
 // scales, and an output grid sized to the accumulators' spread).
 #include <cmath>
@@ -31,8 +33,41 @@ Case quantize_activation_and_weights(CaseContext& ctx, Case c, int weight_axis) 
   return c;
 }
 
+// A float Conv as GPU INT8 kernels take it (cuDNN's int8 engines; implicit-GEMM kernels that want input
+// channels in 16s and output channels in 8s): 2-D, group 1, each spatial dim padded alike on both sides.
+Case tensor_core_conv(CaseContext& ctx) {
+  Draw& d = ctx.draw();
+  const int64_t channels = d.pick(std::vector<int64_t>{16, 16, 32, 64}), maps = d.pick(std::vector<int64_t>{8, 16, 32});
+  const int64_t k = d.pick(std::vector<int64_t>{1, 3, 3}), stride = d.integer(1, 2), pad = d.chance(0.7) ? k / 2 : 0;
+  const std::vector<int64_t> x = {ctx.empty_edge() ? 0 : d.integer(1, 2), channels, k + d.integer(0, 6), k + d.integer(0, 6)};
+  const double bound = std::sqrt(3.0 / static_cast<double>(channels * k * k));
+  Case c = ctx.make("Conv");
+  c.input("X", ctx.random(KILN_DTYPE_FLOAT32, x));
+  c.constant("W", ctx.random(KILN_DTYPE_FLOAT32, {maps, channels, k, k}, -bound, bound));
+  if (d.chance(0.6)) c.constant("B", ctx.random(KILN_DTYPE_FLOAT32, {maps}));
+  c.attr("kernel_shape", ints_attr({k, k})).attr("strides", ints_attr({stride, stride}));
+  if (pad > 0 || d.chance(0.5)) c.attr("pads", ints_attr({pad, pad, pad, pad}));
+  return c;
+}
+
+// int8 where both kernels take it at X (cuDNN reads int8 X only), else the 8-bit type they share.
+DataType int8_if_taken(CaseContext& ctx) {
+  try {
+    return ctx.dtype({0}, KILN_DTYPE_BIT(KILN_DTYPE_INT8), false);
+  } catch (const NoCase&) {
+    return ctx.dtype({0}, kQuant8, false);
+  }
+}
+
+// Half of the cases in the GPU INT8 kernels' form, on symmetric int8 X and symmetric int8 weights, so that such a
+// kernel runs some; the other half (1-D, groups, asymmetric pads, zero points) is what the reference must handle.
 Case conv_int8(CaseContext& ctx, const std::string&) {
-  return quantize_activation_and_weights(ctx, float_case(ctx, "Conv"), 0);  // W [M, C/group, k...]: M first
+  if (!ctx.draw().chance(0.5))
+    return quantize_activation_and_weights(ctx, float_case(ctx, "Conv"), 0);  // W [M, C/group, k...]: M first
+  Case c = tensor_core_conv(ctx);
+  quantize_input(c, 0, int8_if_taken(ctx), ctx.draw(), true);
+  if (ctx.draw().chance(0.5)) put_on_grid(c.inputs.at(1), 0, ctx.draw(), true);
+  return c;
 }
 
 // Gemm with A read as stored (transA=0: INT8 kernels read A's rows) and B a constant, as exported weights are.

@@ -56,9 +56,10 @@ CaseResult compare_run(const KernelUnderCheck& k, const CaseGraph& graph, const 
   }
   CaseResult result;
   const bool int8 = k.mode == CaseMode::Int8;
+  const bool requantizes = int8 || k.mode == CaseMode::FloatChain || k.generator->requantizes;
   for (size_t o = 0; o < expected.size(); ++o) {
     if (expected[o].empty()) continue;
-    Tolerance tol = tolerance_for(expected[o].dtype(), int8 || k.generator->requantizes, k.generator->tolerance_scale);
+    Tolerance tol = tolerance_for(expected[o].dtype(), requantizes, k.generator->tolerance_scale);
     // An INT8 kernel's float reals are acc * scale + bias in float32 on a device: their error follows the
     // terms' size, which the output's largest value stands for, not each element's (small after cancelling).
     if (int8 && tol.relative > 0) tol.floor = std::max(1.0, max_magnitude(expected[o]));
@@ -111,10 +112,12 @@ ReferenceRun run_reference(const KernelEntry& reference, CaseGraph& graph) {
   return run;
 }
 
-// The checked kernel on a case the reference ran: matched and checked as the selector would, then run in every
-// variant that applies and compared.
-CaseResult run_checked(const KernelUnderCheck& k, const CaseGraph& graph, const std::vector<OutputShape>& shapes,
-                       const std::vector<Tensor>& expected) {
+namespace {
+
+// The checked kernel on a case the reference ran, its values stored as `graph` now says: matched and checked as
+// the selector would, then run in every variant that applies and compared.
+CaseResult run_stored(const KernelUnderCheck& k, const CaseGraph& graph, const std::vector<OutputShape>& shapes,
+                      const std::vector<Tensor>& expected) {
   const Node& node = graph.node();
   const kiln_kernel_desc& desc = *k.kernel.desc;
   if (std::string why = io_mismatch(desc, node); !why.empty()) return declined(why);
@@ -134,6 +137,31 @@ CaseResult run_checked(const KernelUnderCheck& k, const CaseGraph& graph, const 
     all.worst_abs = std::max(all.worst_abs, r.worst_abs);
     all.worst_rel = std::max(all.worst_rel, r.worst_rel);
   }
+  return all;
+}
+
+}  // namespace
+
+// Linear, as the reference ran it, then channels-last wherever the kernel accepts NHWC: a kernel is checked in
+// every storage the builder may hand it. A storage it does not take (io spec or `check`) is declined; the case
+// is declined only when every storage was.
+CaseResult run_checked(const KernelUnderCheck& k, CaseGraph& graph, const std::vector<OutputShape>& shapes,
+                       const std::vector<Tensor>& expected) {
+  CaseResult all = declined("");
+  for (kiln_layout layout : {KILN_LAYOUT_LINEAR, KILN_LAYOUT_NHWC}) {
+    if (!graph.store(layout, *k.kernel.desc)) continue;
+    CaseResult r = run_stored(k, graph, shapes, expected);
+    if (layout == KILN_LAYOUT_NHWC && r.kind != CaseResult::Compared) r.text += " (stored NHWC)";
+    if (r.kind == CaseResult::Failed) return r;
+    if (r.kind == CaseResult::Declined) {
+      if (all.kind == CaseResult::Declined) all.text = r.text;  // the last storage tried says most
+      continue;
+    }
+    all.kind = CaseResult::Compared;
+    all.worst_abs = std::max(all.worst_abs, r.worst_abs);
+    all.worst_rel = std::max(all.worst_rel, r.worst_rel);
+  }
+  graph.store(KILN_LAYOUT_LINEAR, *k.kernel.desc);
   return all;
 }
 

@@ -28,9 +28,11 @@ inline CaseResult declined(std::string why) { return {CaseResult::Declined, std:
 inline CaseResult failed(std::string why) { return {CaseResult::Failed, std::move(why)}; }
 
 // How a kernel's cases are drawn: as the float op's; as its INT8 form (a KILN_KERNEL_QUANTIZED kernel, against
-// the reference's INT8 kernel); or every other case on one grid shared by its integer inputs and output (a
-// KILN_KERNEL_QUANT_PASSTHROUGH kernel, whose bytes must then be the reference's).
-enum class CaseMode { Float, Int8, SharedGrid };
+// the reference's INT8 kernel); every other case on one grid shared by its integer inputs and output (a
+// KILN_KERNEL_QUANT_PASSTHROUGH kernel, whose bytes must then be the reference's); or, for a QUANTIZED kernel of
+// an op the reference has no INT8 kernel for, every other case (every case, without floats) on int8/uint8
+// grids against the reference's float kernel between them (DequantizeLinear -> op -> QuantizeLinear).
+enum class CaseMode { Float, Int8, SharedGrid, FloatChain };
 
 // Everything fixed for one kernel while its cases run.
 struct KernelUnderCheck {
@@ -61,8 +63,9 @@ struct ReferenceRun {
 };
 ReferenceRun run_reference(const KernelEntry& reference, CaseGraph& graph);
 
-// The checked kernel on a case the reference ran (`shapes`, `expected`).
-CaseResult run_checked(const KernelUnderCheck& k, const CaseGraph& graph, const std::vector<OutputShape>& shapes,
+// The checked kernel on a case the reference ran (`shapes`, `expected`): with its values linear, and stored NHWC
+// where it accepts that (left linear after).
+CaseResult run_checked(const KernelUnderCheck& k, CaseGraph& graph, const std::vector<OutputShape>& shapes,
                        const std::vector<Tensor>& expected);
 
 // A plain kernel's case.
@@ -82,6 +85,9 @@ std::string draw_fused_steps(const KernelUnderCheck& k, CaseContext& ctx, bool i
 CaseResult run_int8_case(const KernelUnderCheck& k, CaseContext& ctx, Case& c);
 CaseResult run_int8_fused_case(const KernelUnderCheck& k, CaseContext& ctx, FusedCase& chain);
 CaseResult run_shared_grid_case(const KernelUnderCheck& k, CaseContext& ctx, Case& c);
+// A FloatChain kernel's quantized case, drawn into `c`: input 0 and output 0 on int8/uint8 grids, the expected
+// integers the reference's float result on output 0's grid (within one step).
+CaseResult run_float_chain_case(const KernelUnderCheck& k, CaseContext& ctx, Case& c);
 
 }  // namespace kiln::check
 

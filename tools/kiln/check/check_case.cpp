@@ -1,6 +1,7 @@
 #include "check_case.hpp"
 
 #include "format.hpp"
+#include "plugin/kernel_flags.hpp"
 
 namespace kiln::check {
 
@@ -146,6 +147,22 @@ void CaseGraph::set_output_shapes(const std::vector<OutputShape>& shapes) {
     v->dims = shapes[i].dims;
     v->symbols.assign(v->dims.size(), "");
   }
+}
+
+bool CaseGraph::store(kiln_layout layout, const kiln_kernel_desc& k) {
+  bool any = layout == KILN_LAYOUT_LINEAR;
+  for (bool output : {false, true}) {
+    const std::vector<Value*>& values = output ? node_->outputs : node_->inputs;
+    for (size_t i = 0; i < values.size(); ++i) {
+      Value* v = values[i];
+      if (!v) continue;
+      const kiln_io_spec* spec = io_spec_at(k, output, i);
+      const bool takes = spec && (spec->layouts & KILN_LAYOUT_BIT(layout));
+      v->layout = takes && !v->constant && v->dims.size() == 4 ? layout : KILN_LAYOUT_LINEAR;
+      any = any || v->layout == layout;
+    }
+  }
+  return any;
 }
 
 }  // namespace kiln::check

@@ -80,6 +80,9 @@ class CaseGraph {
   // One tensor per input position (empty for an omitted one).
   const std::vector<Tensor>& inputs() const { return inputs_; }
   void set_output_shapes(const std::vector<OutputShape>& shapes);
+  // Stores each 4-D non-constant input and output of the node in `layout` where kernel `k` accepts it at that
+  // position, and linear elsewhere. Returns whether any value is stored `layout` (linear: always).
+  bool store(kiln_layout layout, const kiln_kernel_desc& k);
 
  private:
   // A node for `c` whose inputs are new values (the chained one `chained`, when given) and whose outputs are new values

@@ -5,6 +5,8 @@
 #include "plugin/kernel_flags.hpp"
 #include "prepared_kernel.hpp"
 #include "runtime/run_node.hpp"
+#include "ir/element_values.hpp"
+#include "stored_layout.hpp"
 
 namespace kiln::check {
 
@@ -17,10 +19,11 @@ std::shared_ptr<uint8_t> device_buffer(const DeviceApi& device, size_t bytes) {
   return std::shared_ptr<uint8_t>(static_cast<uint8_t*>(memory.release()), [api](uint8_t* p) { api->free(p); });
 }
 
-Tensor on_device(const DeviceApi& device, DataType dtype, const std::vector<int64_t>& dims, size_t bytes) {
-  std::shared_ptr<uint8_t> buffer = device_buffer(device, bytes);
+// Device memory for a tensor laid out as the host tensor `like` (dims, strides, layout).
+Tensor on_device(const DeviceApi& device, const Tensor& like) {
+  std::shared_ptr<uint8_t> buffer = device_buffer(device, like.bytes());
   uint8_t* data = buffer.get();
-  return Tensor(dtype, dims, std::move(buffer), data).placed(KILN_LAYOUT_LINEAR, device.raw()->device);
+  return Tensor(like.dtype(), like.dims(), std::move(buffer), data, like.strides()).placed(like.layout(), device.raw()->device);
 }
 
 }  // namespace
@@ -39,18 +42,20 @@ std::vector<Tensor> run_on_device(const KernelEntry& kernel, const DeviceApi& de
       ins.push_back(t);
       continue;
     }
-    ins.push_back(on_device(device, t.dtype(), t.dims(), t.bytes()));
-    if (t.bytes()) device.copy(ins.back().data(), t.data(), t.bytes(), KILN_COPY_HOST_TO_DEVICE, stream.get());
+    const Tensor stored = stored_as(t, layout_of(node.inputs[i]));  // its bytes as the kernel reads them
+    ins.push_back(on_device(device, stored));
+    if (t.bytes()) device.copy(ins.back().data(), stored.data(), t.bytes(), KILN_COPY_HOST_TO_DEVICE, stream.get());
   }
-  for (const OutputShape& shape : shapes) {
-    if (shape.dtype == KILN_DTYPE_UNDEFINED) {
+  std::vector<Tensor> host_outs;  // where each output's bytes come back, laid out as on the device
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    host_outs.push_back(poisoned_as(shapes[i], layout_of(node.outputs[i])));
+    if (host_outs.back().empty()) {
       outs.emplace_back();
       continue;
     }
-    Tensor host_shape(shape.dtype, shape.dims);
-    outs.push_back(on_device(device, shape.dtype, shape.dims, host_shape.bytes()));
-    if (host_shape.bytes())
-      device.fill(outs.back().data(), poison_byte(shape.dtype), host_shape.bytes(), stream.get());
+    outs.push_back(on_device(device, host_outs.back()));
+    if (outs.back().bytes())
+      device.fill(outs.back().data(), poison_byte(shapes[i].dtype), outs.back().bytes(), stream.get());
   }
   std::vector<const Tensor*> present;
   for (const Tensor& t : ins) present.push_back(t.empty() ? nullptr : &t);
@@ -59,17 +64,12 @@ std::vector<Tensor> run_on_device(const KernelEntry& kernel, const DeviceApi& de
     workspaces.push_back(device.malloc(bytes, "a plugin check workspace"));
     return workspaces.back().get();
   });
-  std::vector<Tensor> results;
-  for (const Tensor& t : outs) {
-    if (t.empty()) {
-      results.emplace_back();
-      continue;
-    }
-    Tensor host(t.dtype(), t.dims());
-    if (host.bytes()) device.copy(host.data(), t.data(), host.bytes(), KILN_COPY_DEVICE_TO_HOST, stream.get());
-    results.push_back(host);
-  }
+  for (size_t i = 0; i < outs.size(); ++i)
+    if (!outs[i].empty() && outs[i].bytes())
+      device.copy(host_outs[i].data(), outs[i].data(), outs[i].bytes(), KILN_COPY_DEVICE_TO_HOST, stream.get());
   device.synchronize(stream.get());
+  std::vector<Tensor> results;
+  for (const Tensor& t : host_outs) results.push_back(t.empty() ? Tensor() : dense_copy(t));
   return results;
 }
 

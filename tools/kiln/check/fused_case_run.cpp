@@ -86,7 +86,7 @@ CaseResult run_fused_case(const KernelUnderCheck& k, CaseContext& ctx, FusedCase
   std::vector<std::vector<OutputShape>> step_shapes;
   std::vector<Tensor> last;
   if (std::string why = draw_fused_steps(k, ctx, false, chain, step_shapes, last); !why.empty()) return declined(why);
-  const CaseGraph fused(chain, *k.kernel.desc, step_shapes);
+  CaseGraph fused(chain, *k.kernel.desc, step_shapes);
   return run_checked(k, fused, step_shapes.back(), last);
 }
 

@@ -1,6 +1,7 @@
 // INT8 cases (case_run.hpp): a QUANTIZED kernel against the reference's INT8 kernel for its op (a fused one
 // against the reference's fused INT8 kernel, not step by step: requantizing in between would change the
-// result), and a QUANT_PASSTHROUGH kernel on integers that share one grid.
+// result), or against its float kernel between grids where it has no INT8 one; and a QUANT_PASSTHROUGH kernel on
+// integers that share one grid.
 #include "case_run.hpp"
 #include "quantize_case.hpp"
 
@@ -66,6 +67,30 @@ CaseResult run_int8_fused_case(const KernelUnderCheck& k, CaseContext& ctx, Fuse
   quantize_later_operands(ctx, chain);
   const kiln_kernel_desc& desc = *k.kernel.desc;
   return run_on_output_grid(k, ctx, chain.steps.back(), [&] { return CaseGraph(chain, desc, step_shapes); });
+}
+
+// The float op's case with X on an int8/uint8 grid the kernel takes; the reference runs the float op on X's reals
+// (DequantizeLinear's), and its output 0 is put on a grid fitted to it (QuantizeLinear's integers): what the
+// kernel must give within one step (its arithmetic may round a tie the other way).
+CaseResult run_float_chain_case(const KernelUnderCheck& k, CaseContext& ctx, Case& c) {
+  const DataType dtype = ctx.dtype({0}, kQuant8, true);
+  CaseContext reals(ctx.draw(), ctx.opset(), {KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32)}, {KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32)},
+                    ctx.empty_edge());
+  c = k.generator->make(reals, k.kernel.desc->op_type);
+  c.domain = k.kernel.desc->domain;
+  quantize_input(c, 0, dtype, ctx.draw());
+  Case dequantized = c;
+  dequantized.inputs[0].data = dequantize_values(c.inputs[0].data, *c.inputs[0].quant);
+  dequantized.inputs[0].quant.reset();
+  CaseGraph reals_graph(dequantized);
+  ReferenceRun run = run_reference(*k.reference, reals_graph);
+  if (!run.declined.empty()) return declined(run.declined);
+  c.output_dtype = run.shapes.at(0).dtype = dtype;
+  c.output_quant = output_grid(run.outputs.at(0), dtype, ctx.draw());
+  run.outputs[0] = quantize_values(run.outputs[0], *c.output_quant);
+  CaseGraph graph(c);
+  graph.set_output_shapes(run.shapes);
+  return run_checked(k, graph, run.shapes, run.outputs);
 }
 
 // The op's case drawn with int8/uint8 data, then its integer inputs and output put on one grid: the

@@ -27,6 +27,12 @@ std::vector<uint64_t> shared_dtypes(const kiln_kernel_desc& a, const kiln_kernel
   return masks;
 }
 
+// The int8/uint8 the kernel itself takes at each position added to `masks` (one entry per position, as above).
+void add_own_integers(const kiln_kernel_desc& k, bool output, std::vector<uint64_t>& masks) {
+  for (size_t i = 0; i < masks.size(); ++i)
+    if (const kiln_io_spec* spec = io_spec_at(k, output, i)) masks[i] |= spec->dtypes & kQuant8;
+}
+
 }  // namespace
 
 // The reference kernel and case generator a kernel is checked with (for a fused kernel, those of its first
@@ -70,16 +76,21 @@ std::string KernelChecker::find_int8_oracle(const kiln_kernel_desc& k, const Ker
 
 // How the kernel's cases are drawn and against what: a QUANTIZED kernel as its op's INT8 form when the
 // reference has one; otherwise as the float op, every other case on a shared grid when both kernels are
-// pass-through (a QUANTIZED max pool that is also pass-through is checked so). Returns why none, or "".
+// pass-through (a QUANTIZED max pool that is also pass-through is checked so), or between grids for a plain
+// (not fused) QUANTIZED one. Returns why none, or "".
 std::string KernelChecker::choose_oracle(const KernelEntry& kernel, KernelUnderCheck& under) const {
   const bool passthrough = has_kernel_flag(kernel, KILN_KERNEL_QUANT_PASSTHROUGH);
-  if (has_kernel_flag(kernel, KILN_KERNEL_QUANTIZED)) {
-    const std::string why = find_int8_oracle(*kernel.desc, under.reference, under.generator);
-    if (why.empty()) under.mode = CaseMode::Int8;
-    if (why.empty() || !passthrough) return why;
+  const bool quantized = has_kernel_flag(kernel, KILN_KERNEL_QUANTIZED);
+  std::string int8_why;
+  if (quantized) {
+    int8_why = find_int8_oracle(*kernel.desc, under.reference, under.generator);
+    if (int8_why.empty()) under.mode = CaseMode::Int8;
+    if (int8_why.empty() || (!passthrough && kernel.desc->pattern_length > 0)) return int8_why;
   }
-  if (std::string why = find_oracle(*kernel.desc, under.reference, under.generator); !why.empty()) return why;
+  if (std::string why = find_oracle(*kernel.desc, under.reference, under.generator); !why.empty())
+    return quantized && !passthrough ? int8_why : why;
   if (passthrough && has_kernel_flag(*under.reference, KILN_KERNEL_QUANT_PASSTHROUGH)) under.mode = CaseMode::SharedGrid;
+  else if (quantized && !passthrough) under.mode = CaseMode::FloatChain;
   return "";
 }
 
@@ -108,6 +119,10 @@ KernelReport KernelChecker::check(const KernelEntry& kernel) const {
                 ") share");
   under.inputs = shared_dtypes(k, ref, false);
   under.outputs = shared_dtypes(k, ref, true);
+  if (under.mode == CaseMode::FloatChain) {  // the reference's float kernel takes none of the integers
+    add_own_integers(k, false, under.inputs);
+    add_own_integers(k, true, under.outputs);
+  }
 
   std::string first_decline;
   for (int i = 0; i < options_.cases; ++i) {
@@ -123,6 +138,8 @@ KernelReport KernelChecker::check(const KernelEntry& kernel) const {
         result = int8 ? run_int8_fused_case(under, ctx, chain) : run_fused_case(under, ctx, chain);
       } else if (under.mode == CaseMode::SharedGrid && i % 2 == 1) {
         result = run_shared_grid_case(under, ctx, c);
+      } else if (under.mode == CaseMode::FloatChain && (i % 2 == 1 || !(under.inputs[0] & kFloats))) {
+        result = run_float_chain_case(under, ctx, c);
       } else {
         c = under.generator->make(ctx, k.op_type);
         c.domain = k.domain;

@@ -8,6 +8,7 @@
 #include "prepared_kernel.hpp"
 #include "runtime/run_node.hpp"
 #include "ir/element_values.hpp"
+#include "stored_layout.hpp"
 
 namespace kiln::check {
 
@@ -23,14 +24,17 @@ std::string describe(RunMode mode) {
 
 bool mode_applies(RunMode mode, const KernelEntry& kernel, const Node& node, const std::vector<Tensor>& inputs,
                   const std::vector<OutputShape>& shapes, bool on_device) {
-  const bool has_output = !shapes.empty() && shapes[0].dtype != KILN_DTYPE_UNDEFINED;
+  // A view into a larger buffer, or input 0's memory, is laid out linear (the builder does neither to NHWC).
+  const bool has_output = !shapes.empty() && shapes[0].dtype != KILN_DTYPE_UNDEFINED &&
+                          layout_of(node.outputs[0]) == KILN_LAYOUT_LINEAR;
   switch (mode) {
     case RunMode::Plain: return true;
     case RunMode::StridedOutput:
       return !on_device && has_kernel_flag(kernel, KILN_KERNEL_STRIDED_OUTPUT) && has_output && !shapes[0].dims.empty();
     case RunMode::InPlace:
       return !on_device && has_kernel_flag(kernel, KILN_KERNEL_INPLACE_0) && has_output && !inputs.empty() &&
-             !inputs[0].empty() && !node.inputs[0]->constant && inputs[0].dtype() == shapes[0].dtype &&
+             !inputs[0].empty() && !node.inputs[0]->constant && node.inputs[0]->layout == KILN_LAYOUT_LINEAR &&
+             inputs[0].dtype() == shapes[0].dtype &&
              inputs[0].dims() == shapes[0].dims;
     case RunMode::Deserialized: return serializes(*kernel.desc);
   }
@@ -92,20 +96,14 @@ class StridedOutput {
   Tensor view_;
 };
 
-Tensor poisoned(const OutputShape& shape) {
-  if (shape.dtype == KILN_DTYPE_UNDEFINED) return Tensor();
-  Tensor t(shape.dtype, shape.dims);
-  poison(t);
-  return t;
-}
-
 }  // namespace
 
 std::vector<Tensor> run_on_host(const KernelEntry& kernel, const Node& node, const std::vector<Tensor>& inputs,
                                 const std::vector<OutputShape>& shapes, RunMode mode) {
   const PreparedKernel state(kernel, node, mode == RunMode::Deserialized);
-  std::vector<Tensor> ins = inputs, outs;
-  for (const OutputShape& shape : shapes) outs.push_back(poisoned(shape));
+  std::vector<Tensor> ins, outs;
+  for (size_t i = 0; i < inputs.size(); ++i) ins.push_back(stored_as(inputs[i], layout_of(node.inputs[i])));
+  for (size_t i = 0; i < shapes.size(); ++i) outs.push_back(poisoned_as(shapes[i], layout_of(node.outputs[i])));
   std::unique_ptr<StridedOutput> strided;
   if (mode == RunMode::StridedOutput) {
     strided = std::make_unique<StridedOutput>(shapes[0]);

@@ -27,10 +27,10 @@ double max_magnitude(const Tensor& t) {
   return m;
 }
 
-Quantization draw_activation_grid(Draw& d, DataType dtype, double magnitude) {
+Quantization draw_activation_grid(Draw& d, DataType dtype, double magnitude, bool symmetric) {
   int32_t zero = 0;
   if (dtype == KILN_DTYPE_UINT8) zero = static_cast<int32_t>(d.integer(100, 156));
-  else if (d.chance(0.5)) zero = static_cast<int32_t>(d.integer(5, 40) * (d.chance(0.5) ? 1 : -1));
+  else if (!symmetric && d.chance(0.5)) zero = static_cast<int32_t>(d.integer(5, 40) * (d.chance(0.5) ? 1 : -1));
   return Quantization::per_tensor(scale_for(magnitude, static_cast<double>(d.integer(60, 127))), zero, dtype);
 }
 
@@ -44,15 +44,23 @@ Tensor quantize_values(const Tensor& real, const Quantization& q) {
   return out;
 }
 
-void quantize_input(Case& c, size_t index, DataType dtype, Draw& d) {
+Tensor dequantize_values(const Tensor& q, const Quantization& grid) {
+  Tensor out(KILN_DTYPE_FLOAT32, q.dims());
+  const float scale = grid.scales.at(0), zero = static_cast<float>(grid.zero_points.at(0));
+  for (int64_t i = 0; i < q.numel(); ++i)
+    set_element(out, i, static_cast<double>((static_cast<float>(element_at(q, i)) - zero) * scale));
+  return out;
+}
+
+void quantize_input(Case& c, size_t index, DataType dtype, Draw& d, bool symmetric) {
   CaseInput& in = c.inputs.at(index);
-  in.quant = draw_activation_grid(d, dtype, max_magnitude(in.data));
+  in.quant = draw_activation_grid(d, dtype, max_magnitude(in.data), symmetric);
   in.data = quantize_values(in.data, *in.quant);
 }
 
-void put_on_grid(CaseInput& weights, int axis, Draw& d) {
+void put_on_grid(CaseInput& weights, int axis, Draw& d, bool symmetric) {
   Tensor& w = weights.data;
-  const int form = static_cast<int>(d.integer(0, 2));  // 0: per channel, 1: per tensor int8, 2: per tensor uint8
+  const int form = static_cast<int>(d.integer(0, symmetric ? 1 : 2));  // 0: per channel, 1: per tensor int8, 2: uint8
   const int64_t channels = form == 0 ? w.dims().at(static_cast<size_t>(axis)) : 1;
   int64_t inner = 1;
   for (size_t k = static_cast<size_t>(axis) + 1; form == 0 && k < w.dims().size(); ++k) inner *= w.dims()[k];

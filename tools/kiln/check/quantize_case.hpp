@@ -12,18 +12,23 @@
 namespace kiln::check {
 
 // A per-tensor grid for an int8/uint8 activation whose reals reach about `magnitude`: int8 symmetric (zero
-// point 0) half of the time, otherwise a zero point away from the middle, so that a kernel ignoring it fails.
-Quantization draw_activation_grid(Draw& d, DataType dtype, double magnitude);
+// point 0) half of the time (always with `symmetric`), otherwise a zero point away from the middle, so that a
+// kernel ignoring it fails.
+Quantization draw_activation_grid(Draw& d, DataType dtype, double magnitude, bool symmetric = false);
 
 // `real`'s values on grid `q`: saturate(round_half_even(x / scale) + zero), in q.dtype.
 Tensor quantize_values(const Tensor& real, const Quantization& q);
 
-// Input `index` of `c` (a float tensor) replaced by its integers on a grid drawn for `dtype`.
-void quantize_input(Case& c, size_t index, DataType dtype, Draw& d);
+// `q`'s reals as DequantizeLinear computes them: (q - zero) * scale, in float32.
+Tensor dequantize_values(const Tensor& q, const Quantization& grid);
+
+// Input `index` of `c` (a float tensor) replaced by its integers on a grid drawn for `dtype` (as above).
+void quantize_input(Case& c, size_t index, DataType dtype, Draw& d, bool symmetric = false);
 
 // Float weights moved onto an int8 grid, per output channel along `axis` (symmetric) or per tensor (uint8 with
-// zero point 128, or int8), their values then exactly (q - zero) * scale: the grid is what the case carries.
-void put_on_grid(CaseInput& weights, int axis, Draw& d);
+// zero point 128, or int8; int8 only with `symmetric`), their values then exactly (q - zero) * scale: the grid
+// is what the case carries.
+void put_on_grid(CaseInput& weights, int axis, Draw& d, bool symmetric = false);
 
 // A grid for an output of `dtype` (int8/uint8) covering most of `reals` (the largest saturate some of the time).
 Quantization output_grid(const Tensor& reals, DataType dtype, Draw& d);
