@@ -26,6 +26,14 @@ __device__ __forceinline__ T store_result(float r, const PoolQuant& q) {
   else return elementwise::from_float<T>(r);
 }
 
+// An average over no taps: 0/0, NaN in the reference, which an integer Y holds as 0 (not its zero point:
+// `kiln plugin check` found that on an empty image); a float Y keeps 0 here.
+template <class T>
+__device__ __forceinline__ float empty_average() {
+  if constexpr (std::is_same_v<T, int8_t> || std::is_same_v<T, uint8_t>) return NAN;
+  else return 0.0f;
+}
+
 struct PoolGeometry {
   int64_t count, n, c, out_h, out_w, in_h, in_w;
   int64_t x_strides[4], y_strides[4];
@@ -71,7 +79,7 @@ __global__ void window_pool_kernel(const T* x, T* y, PoolGeometry g) {
         }
       }
     }
-    if (kKind != PoolKind::Max) acc = counted ? acc / static_cast<float>(counted) : 0.0f;
+    if (kKind != PoolKind::Max) acc = counted ? acc / static_cast<float>(counted) : empty_average<T>();
     y[n * g.y_strides[0] + c * g.y_strides[1] + oh * g.y_strides[2] + ow * g.y_strides[3]] = store_result<T>(acc, g.q);
   }
 }
@@ -129,7 +137,7 @@ __global__ void window_pool_nhwc_kernel(const T* x, T* y, PoolGeometry g) {
     }
     Lanes<T, kVec> out;
     for (int j = 0; j < kVec; ++j)
-      out.v[j] = store_result<T>(kKind == PoolKind::Max ? acc[j] : counted ? acc[j] / static_cast<float>(counted) : 0.0f, g.q);
+      out.v[j] = store_result<T>(kKind == PoolKind::Max ? acc[j] : counted ? acc[j] / static_cast<float>(counted) : empty_average<T>(), g.q);
     *reinterpret_cast<Lanes<T, kVec>*>(y + n * g.y_strides[0] + oh * g.y_strides[2] + ow * g.y_strides[3] + cv * kVec) = out;
   }
 }
