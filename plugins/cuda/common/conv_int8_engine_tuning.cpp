@@ -88,10 +88,10 @@ void time_graph_configs(const ConvInt8GraphSpec& spec, const ConvInt8GraphBuffer
   }
 }
 
-void time_own_tiles(const ConvInt8ImmaArgs& own, const Scratch& scratch, std::vector<Timed>* timed) {
+void time_own_tiles(const ConvInt8ImmaArgs& own, bool residual, const Scratch& scratch, std::vector<Timed>* timed) {
   TimingStream& stream = timing_stream();
   ConvInt8ImmaArgs a = own;
-  a.x = scratch.x.as<const int8_t>(), a.y = scratch.y.as<int8_t>(), a.z = own.z ? scratch.z.as<const int8_t>() : nullptr;
+  a.x = scratch.x.as<const int8_t>(), a.y = scratch.y.as<int8_t>(), a.z = residual ? scratch.z.as<const int8_t>() : nullptr;
   if (!conv_int8_imma_aligned(a)) return;
   for (int tile = 0; tile < conv_int8_imma_tiles(); ++tile) {
     const double ms = time_candidate(stream.get(), [&] {
@@ -122,7 +122,7 @@ ConvInt8Engine tune_conv_int8_engine(const ConvInt8GraphSpec& spec, const ConvIn
   const Scratch scratch(spec);
   std::vector<Timed> timed;
   if (use_graph) time_graph_configs(spec, constants, heuristic.configs(), scratch, &timed);
-  if (use_own) time_own_tiles(*own, scratch, &timed);
+  if (use_own) time_own_tiles(*own, spec.residual, scratch, &timed);
   if (timed.empty()) {
     *note = heuristic.engine() + " (the heuristic's first; none could be timed)";
     return ConvInt8Engine{heuristic.config(), -1};

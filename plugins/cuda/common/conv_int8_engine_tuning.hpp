@@ -25,7 +25,8 @@ struct ConvInt8Engine {
 // The fastest engine for `spec`, from the tuning cache or timed now. `constants` holds the layer's weights, scale,
 // bias and residual alpha on the device (the activations are scratch); `heuristic` is the graph the heuristic's
 // order gave (its config is the answer when nothing can be timed). `own` holds the same constants for kiln's
-// kernel, or is nullptr where that kernel does not run the layer. *note says what was done.
+// kernel (X, Y and Z are scratch; Z when spec.residual), or is nullptr where that kernel does not run the layer.
+// *note says what was done.
 ConvInt8Engine tune_conv_int8_engine(const ConvInt8GraphSpec& spec, const ConvInt8GraphBuffers& constants,
                                      const ConvInt8Graph& heuristic, const ConvInt8ImmaArgs* own, std::string* note);
 

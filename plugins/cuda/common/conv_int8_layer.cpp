@@ -208,8 +208,7 @@ std::optional<ConvInt8ImmaArgs> ConvInt8Layer::own_kernel_args(const Node& node,
   a.w = weight_.as<const int8_t>();
   a.scale = graph_scale_.as<const float>();
   a.bias = graph_bias_.as<const float>();
-  a.z_alpha = spec.residual ? spec.z_alpha : 0.0f;
-  a.z = spec.residual ? a.w : nullptr;  // non-null marks the residual; the real one comes per call
+  a.z_alpha = spec.residual ? spec.z_alpha : 0.0f;  // Z itself comes per call (run_own_kernel)
   if (spec.clamp) a.lo = static_cast<float>(spec.lo), a.hi = static_cast<float>(spec.hi);
   return a;
 }
@@ -319,7 +318,7 @@ void ConvInt8Layer::copy_x(const Tensor& x, const Shapes& s, void* to, cudaStrea
   const auto& d = s.x.dims;
   const ImageDims padded = nhwc(d[0], c_padded_, d[2], d[3]);
   if (s.x.is(KILN_LAYOUT_NHWC) && c_padded_ <= 16) {  // a first layer's few channels: one pass, 16 bytes a pixel
-    pad_channels_int8(static_cast<const int8_t*>(x.raw()), d[1], static_cast<int8_t*>(to), c_padded_, d[0] * d[2] * d[3], stream);
+    pad_channels(x.raw(), s.x, 1, to, c_padded_, stream);
     return;
   }
   // The padding channels must read as 0 (they meet zero weights, but uninitialised bytes are no way to start).

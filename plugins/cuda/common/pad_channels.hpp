@@ -12,12 +12,8 @@
 
 namespace kiln::cuda {
 
-// From dense NHWC int8 with `channels` per pixel; `pixels` = N * H * W. Requires padded <= 16.
-void pad_channels_int8(const int8_t* from, int64_t channels, int8_t* to, int64_t padded, int64_t pixels,
-                       cudaStream_t stream);
-
-// From `x` of any strides (NCHW, NHWC) with elements of `element_bytes` (2 or 4) into dense NHWC with `padded`
-// channels. Requires padded <= 8.
+// From `x` of any strides (NCHW, NHWC) with elements of `element_bytes` (1, 2 or 4) into dense NHWC with
+// `padded` channels. Requires padded <= 16.
 void pad_channels(const void* from, const ImageDims& x, size_t element_bytes, void* to, int64_t padded,
                   cudaStream_t stream);
 
