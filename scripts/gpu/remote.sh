@@ -10,7 +10,8 @@
 # Files under $OUT come back: remote.log (everything printed), env.txt, tests.txt, conformance.txt,
 # compare.log, performance.md, results.json, int8.md (step int8: benchmarks/gpu/int8_compare.py), template.txt
 # (step template: the plugin template's CUDA kernel test), plugin-check.txt (step plugin-check: `kiln plugin
-# check` over the CUDA pack).
+# check` over the CUDA pack), imma.txt (step imma: kiln's INT8 kernel alone and under Nsight Compute), stem.txt
+# (step stem: cuDNN's FP16 first layer with 3, 4 and 8 channels), probe.txt (step probe: cuDNN's INT8 paths).
 #
 # Environment: KILN_GPU_BUDGET_S (whole run, default 470 s), KILN_GPU_INT8_S (the int8 step, default 300 s),
 # KILN_GPU_STEPS (default tests,conformance,bench),
