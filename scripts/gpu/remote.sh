@@ -11,8 +11,7 @@
 # compare.log, performance.md, results.json, int8.md (step int8: benchmarks/gpu/int8_compare.py), template.txt
 # (step template: the plugin template's CUDA kernel test), plugin-check.txt (step plugin-check: `kiln plugin
 # check` over the CUDA pack), imma.txt (step imma: kiln's INT8 kernel alone and under Nsight Compute), stem.txt
-# (step stem: cuDNN's FP16 first layer with 3, 4 and 8 channels), probe.txt (step probe: cuDNN's INT8 paths),
-# nsys.txt (step nsys, after int8: Nsight Systems' kernel summary of the INT8 and FP16 plans).
+# (step stem: cuDNN's FP16 first layer with 3, 4 and 8 channels), probe.txt (step probe: cuDNN's INT8 paths).
 #
 # Environment: KILN_GPU_BUDGET_S (whole run, default 470 s), KILN_GPU_INT8_S (the int8 step, default 300 s),
 # KILN_GPU_STEPS (default tests,conformance,bench),
@@ -250,24 +249,6 @@ main() {
         2>&1 | tail -n 220 | tee -a "$OUT/imma.txt"
     else echo "no ncu here" | tee -a "$OUT/imma.txt"; fi
     note "imma: exit $? (imma.txt)"
-  fi
-  if want_step nsys; then
-    # Where a plan's device time goes, kernel by kernel (Nsight Systems' kernel summary over 20 runs): the INT8
-    # plan the int8 step built for the first of KILN_GPU_MODELS at batch 256, and the same model in FP16.
-    local nsys m; nsys=$(command -v nsys || ls /usr/local/cuda/bin/nsys /opt/nvidia/nsight-systems/*/bin/nsys 2>/dev/null | head -n 1)
-    m=${KILN_GPU_MODELS%%,*}; m=${m:-googlenet}
-    if [[ -z $nsys ]]; then echo "no nsys here" | tee "$OUT/nsys.txt"
-    else
-      local k=(env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln" run --iterations 20 --warmup 3 --device-io)
-      { echo "== $m INT8 b256 (/tmp/kiln-int8/${m}_b256_int8.plan)"
-        timeout -k 5 "$(limit 90)" "$nsys" profile -f true -o /tmp/kiln-nsys-int8 "${k[@]}" "/tmp/kiln-int8/${m}_b256_int8.plan" >/dev/null 2>&1
-        timeout -k 5 "$(limit 60)" "$nsys" stats -q --report cuda_gpu_kern_sum --format csv /tmp/kiln-nsys-int8.nsys-rep 2>&1 | head -n 45
-        echo "== $m FP16 b256 (configs/cuda-fp16.yaml)"
-        timeout -k 5 "$(limit 120)" "$nsys" profile -f true -o /tmp/kiln-nsys-fp16 "${k[@]}" "/tmp/kiln-gpu-models/${m}_b256.onnx" --config configs/cuda-fp16.yaml >/dev/null 2>&1
-        timeout -k 5 "$(limit 60)" "$nsys" stats -q --report cuda_gpu_kern_sum --format csv /tmp/kiln-nsys-fp16.nsys-rep 2>&1 | head -n 45
-      } | tee "$OUT/nsys.txt"
-    fi
-    note "nsys: $(wc -l <"$OUT/nsys.txt") lines (nsys.txt)"
   fi
   if want_step stem && [[ -x $BUNDLE/bin/cudnn_stem_probe ]]; then
     echo; echo "== cuDNN FP16 stem: 3 input channels against 4 and 8 =="
