@@ -15,9 +15,6 @@ namespace {
 // The largest cuDNN workspace a call with unplanned shapes asks for.
 constexpr size_t kMaxUnplannedWorkspace = size_t{256} << 20;
 
-// Workspace regions start 256 bytes apart, as cuDNN's own buffers do.
-size_t aligned(size_t bytes) { return (bytes + 255) / 256 * 256; }
-
 int64_t multiple_of_4(int64_t n) { return (n + 3) / 4 * 4; }
 
 bool float_dtype(kiln_dtype dtype) { return dtype == KILN_DTYPE_FLOAT32 || dtype == KILN_DTYPE_FLOAT16; }
@@ -215,7 +212,7 @@ std::optional<ConvInt8ImmaArgs> ConvInt8Layer::own_kernel_args(const Node& node,
 
 void ConvInt8Layer::run_graph(const ExecContext& ctx, const Shapes& s, cudaStream_t stream) const {
   char* workspace = static_cast<char*>(ctx.workspace());
-  const size_t x_bytes = copies_x(s) ? aligned(static_cast<size_t>(s.x.dims[0] * s.x.dims[2] * s.x.dims[3] * c_padded_)) : 0;
+  const size_t x_bytes = copies_x(s) ? workspace_aligned(static_cast<size_t>(s.x.dims[0] * s.x.dims[2] * s.x.dims[3] * c_padded_)) : 0;
   if (ctx.workspace_bytes() < x_bytes + graph_->workspace())
     fail_invalid(label_ + ": the workspace has " + std::to_string(ctx.workspace_bytes()) + " bytes, the fused graph needs " +
                  std::to_string(x_bytes + graph_->workspace()));
@@ -294,8 +291,8 @@ ConvInt8Layer::WorkspaceLayout ConvInt8Layer::layout_for(const Shapes& s, size_t
   const auto& x = s.x.dims;
   const auto& y = s.y.dims;
   WorkspaceLayout l;
-  l.x_copy = aligned(static_cast<size_t>(y[0] * y[2] * y[3] * k_padded_) * sizeof(float));  // the sums come first
-  l.cudnn = l.x_copy + (copies_x(s) ? aligned(static_cast<size_t>(x[0] * x[2] * x[3] * c_padded_)) : 0);
+  l.x_copy = workspace_aligned(static_cast<size_t>(y[0] * y[2] * y[3] * k_padded_) * sizeof(float));  // the sums come first
+  l.cudnn = l.x_copy + (copies_x(s) ? workspace_aligned(static_cast<size_t>(x[0] * x[2] * x[3] * c_padded_)) : 0);
   l.total = l.cudnn + cudnn_bytes;
   return l;
 }
@@ -304,7 +301,7 @@ size_t ConvInt8Layer::workspace_size(const ExecContext& ctx) const {
   const Shapes s = shapes_of(ctx);
   if (s.y.count() == 0) return 0;
   if (planned_for(s) && graph_)
-    return (copies_x(s) ? aligned(static_cast<size_t>(s.x.dims[0] * s.x.dims[2] * s.x.dims[3] * c_padded_)) : 0) +
+    return (copies_x(s) ? workspace_aligned(static_cast<size_t>(s.x.dims[0] * s.x.dims[2] * s.x.dims[3] * c_padded_)) : 0) +
            graph_->workspace();
   if (planned_for(s)) return layout_for(s, choice_.workspace).total;
   // Room for every algorithm run_unplanned may try, so that one cuDNN declines does not leave the next short.

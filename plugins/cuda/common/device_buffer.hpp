@@ -13,6 +13,10 @@
 
 namespace kiln::cuda {
 
+// A region's size rounded up so that the next region of a kernel's workspace starts 256 bytes on, as cuDNN's
+// own buffers do.
+inline size_t workspace_aligned(size_t bytes) { return (bytes + 255) / 256 * 256; }
+
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
