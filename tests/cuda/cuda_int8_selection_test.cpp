@@ -134,9 +134,31 @@ TEST(CudaInt8Selection, ConvDeclinesWhatCudnnCannotRun) {
   });
   EXPECT_NE(w_zero.reasons(kInt8Convs).find("zero points"), std::string::npos) << w_zero.describe();
 
-  // A 3-channel first layer: cuDNN's int8 engines measured slower than the whole FP16 network on it.
+  // A 3-channel layer of stride 1: cuDNN's int8 engines measured slower than the whole FP16 network on such
+  // layers, and the space-to-depth first layer takes stride 2 only.
   const Selections stem([](CaseBuilder& b) { conv_chain(b, int8::x_grid(), {1, 3, 16, 16}, {16, 3, 3, 3}, false); });
   EXPECT_NE(stem.reasons(kInt8Convs).find("fewer than 16 input channels (3)"), std::string::npos) << stem.describe();
+  EXPECT_NE(stem.reasons(kInt8Convs).find("strides other than 2x2"), std::string::npos) << stem.describe();
+}
+
+TEST(CudaInt8Selection, AFewChannelStrideTwoFirstLayerRunsInt8OnlyWithInt8Y) {
+  KILN_REQUIRE_CUDA_PACK();
+  const Attrs stride2 = {{"strides", ints_attr({2, 2})}, {"pads", ints_attr({3, 3, 3, 3})}};
+  const Selections stem([&](CaseBuilder& b) { conv_chain(b, int8::x_grid(), {1, 3, 32, 32}, {64, 3, 7, 7}, false, stride2); });
+  EXPECT_EQ(stem.chosen("ConvFused"), "kiln.cuda.ConvFusedInt8") << stem.describe();
+
+  // Output channels the kernel cannot write 8 at a time.
+  const Selections odd_k([&](CaseBuilder& b) { conv_chain(b, int8::x_grid(), {1, 3, 32, 32}, {20, 3, 7, 7}, false, stride2); });
+  EXPECT_NE(odd_k.reasons(kInt8Convs).find("20 output channels, not a multiple of 8"), std::string::npos) << odd_k.describe();
+
+  // Reals out (an INT8 layer before float readers): the packed path writes int8 only.
+  const Selections float_y([&](CaseBuilder& b) {
+    Value* y = b.op("Conv", {b.quantized_input("x", {1, 3, 32, 32}, int8::x_grid()), b.scaled_weight("w", {64, 3, 7, 7}, 147)},
+                    {{"kernel_shape", ints_attr({7, 7})}, {"strides", ints_attr({2, 2})}, {"pads", ints_attr({3, 3, 3, 3})}}, 11, "y");
+    y->dtype = KILN_DTYPE_FLOAT32;
+    b.output(y);
+  });
+  EXPECT_NE(float_y.reasons(kInt8Convs).find("symmetric int8 Y only"), std::string::npos) << float_y.describe();
 }
 
 TEST(CudaInt8Selection, ConcatMovesIntegersOnlyOnOneGrid) {

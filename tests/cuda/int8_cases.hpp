@@ -80,7 +80,11 @@ inline const std::vector<ConvShape>& conv_shapes() {
       {"3x3_p1_c64_k64_n2", {2, 64, 14, 14}, {64, 64, 3, 3}, 1, 1},
       {"3x3_s2_p1_c128_k256_n1", {1, 128, 15, 15}, {256, 128, 3, 3}, 2, 1},
       {"1x1_s2_c256_k128_n1", {1, 256, 9, 9}, {128, 256, 1, 1}, 2, 0},
-      {"7x7_s2_p3_c16_k64_n1", {1, 16, 33, 31}, {64, 16, 7, 7}, 2, 3},  // a stem's window (fewer channels decline)
+      {"7x7_s2_p3_c16_k64_n1", {1, 16, 33, 31}, {64, 16, 7, 7}, 2, 3},  // a stem's window on 16 channels
+      // First layers of few channels, stride 2: the space-to-depth path (odd and even image sizes).
+      {"7x7_s2_p3_c3_k64_n2", {2, 3, 34, 31}, {64, 3, 7, 7}, 2, 3},
+      {"3x3_s2_p1_c4_k32_n1", {1, 4, 15, 16}, {32, 4, 3, 3}, 2, 1},
+      {"5x5_s2_p2_c1_k16_n2", {2, 1, 19, 20}, {16, 1, 5, 5}, 2, 2},
       {"3x3_p1_c20_k10_n3", {3, 20, 9, 11}, {10, 20, 3, 3}, 1, 1},      // K padded: the legacy path
   };
   return shapes;
@@ -173,6 +177,10 @@ inline std::vector<KernelCase> conv_cases() {
   add({"3x3_s2_p1_c128_k256_n1", false, true, 0, "", true});              // float Y
   add({"1x1_s2_c256_k128_n1", true, false, 0, "Clip"});                   // ReLU6
   add({"7x7_s2_p3_c16_k64_n1", false, true, 0, "Relu"});                  // a stem window
+  add({"7x7_s2_p3_c3_k64_n2", false, true, 0, "Relu"});                   // ResNet's stem: space-to-depth
+  add({"7x7_s2_p3_c3_k64_n2", true, false, 0, "Relu", false, true});      // ... X read and Y written linear
+  add({"3x3_s2_p1_c4_k32_n1", false, true, 1, "Clip"});                   // ... with a residual, ReLU6
+  add({"5x5_s2_p2_c1_k16_n2", true, false, 2, "", false, true});          // ... the residual first, linear
   add({"3x3_p1_c20_k10_n3", true, false, 0, "Relu", false, true});
   add({"1x1_c64_k128_n2", false, false, 0, "Relu", false, false, true});  // W's own parameters
   add({"1x1_c64_k128_n2", false, true, 3, "Relu", true});                 // a float residual, float Y
@@ -180,6 +188,7 @@ inline std::vector<KernelCase> conv_cases() {
   add({"3x3_s2_p1_c128_k256_n1", true, false, 0, ""});
   add({"1x1_c64_k128_n2", false, false, 0, "", true});
   add({"1x1_s2_c256_k128_n1", false, false, 0, "", false, true});
+  add({"3x3_s2_p1_c4_k32_n1", true, false, 0, ""});                       // a first layer, space-to-depth
   std::vector<KernelCase> cases;
   for (const ConvChain& c : chains) {
     const bool fused = c.steps() > 1;

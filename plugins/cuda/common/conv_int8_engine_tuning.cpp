@@ -1,6 +1,7 @@
 #include "common/conv_int8_engine_tuning.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <sstream>
@@ -65,10 +66,16 @@ std::string timing_note(const std::vector<Timed>& timed) {
 // Scratch activations of the layer's shapes, filled as common/tuning.hpp says.
 struct Scratch {
   DeviceBuffer x, y, z;
-  Scratch(const ConvInt8GraphSpec& spec)
-      : x(timing_buffer(static_cast<size_t>(spec.problem.x.span()))),
-        y(timing_buffer(static_cast<size_t>(spec.problem.sums.span()) * element_bytes(spec.y_type))),
-        z(timing_buffer(spec.residual ? static_cast<size_t>(spec.problem.sums.span()) * element_bytes(spec.z_type) : 0)) {}
+  Scratch(size_t x_bytes, size_t y_bytes, size_t z_bytes)
+      : x(timing_buffer(x_bytes)), y(timing_buffer(y_bytes)), z(timing_buffer(z_bytes)) {}
+  explicit Scratch(const ConvInt8GraphSpec& spec)
+      : Scratch(static_cast<size_t>(spec.problem.x.span()),
+                static_cast<size_t>(spec.problem.sums.span()) * element_bytes(spec.y_type),
+                spec.residual ? static_cast<size_t>(spec.problem.sums.span()) * element_bytes(spec.z_type) : 0) {}
+  // kiln's kernel alone: int8 X, Y and Z of `s`.
+  Scratch(const ConvInt8ImmaShape& s, bool residual)
+      : Scratch(static_cast<size_t>(s.n * s.h * s.w * s.c), static_cast<size_t>(s.n * s.oh * s.ow * s.k),
+                residual ? static_cast<size_t>(s.n * s.oh * s.ow * s.k) : 0) {}
 };
 
 void time_graph_configs(const ConvInt8GraphSpec& spec, const ConvInt8GraphBuffers& constants, int configs,
@@ -102,6 +109,11 @@ void time_own_tiles(const ConvInt8ImmaArgs& own, bool residual, const Scratch& s
   }
 }
 
+Timed fastest(std::vector<Timed>* timed) {
+  std::stable_sort(timed->begin(), timed->end(), [](const Timed& a, const Timed& b) { return a.ms < b.ms; });
+  return timed->front();
+}
+
 }  // namespace
 
 std::string ConvInt8Engine::text() const {
@@ -127,10 +139,31 @@ ConvInt8Engine tune_conv_int8_engine(const ConvInt8GraphSpec& spec, const ConvIn
     *note = heuristic.engine() + " (the heuristic's first; none could be timed)";
     return ConvInt8Engine{heuristic.config(), -1};
   }
-  std::stable_sort(timed.begin(), timed.end(), [](const Timed& a, const Timed& b) { return a.ms < b.ms; });
-  tuning_put(key, cache_value(timed.front().engine));
+  const ConvInt8Engine best = fastest(&timed).engine;
+  tuning_put(key, cache_value(best));
   *note = timing_note(timed) + (asked.empty() ? "" : " (KILN_CUDA_CONV_INT8=" + asked + ")");
-  return timed.front().engine;
+  return best;
+}
+
+int tune_conv_int8_own_tile(const ConvInt8ImmaArgs& own, bool residual, std::string* note) {
+  const std::string key = "kiln.cuda.conv_int8_own v1|" + device_label() + "|" + own.shape.text() +
+                          (residual ? "|residual" : "") + (std::isfinite(own.lo) || std::isfinite(own.hi) ? "|clamp" : "");
+  ConvInt8Engine cached;
+  if (parse_cache_value(tuning_get(key), &cached) && cached.own_tile >= 0) {
+    *note = cached.text() + " from the tuning cache";
+    return cached.own_tile;
+  }
+  const Scratch scratch(own.shape, residual);
+  std::vector<Timed> timed;
+  time_own_tiles(own, residual, scratch, &timed);
+  if (timed.empty()) {
+    *note = ConvInt8Engine{-1, 0}.text() + " (none could be timed)";
+    return 0;
+  }
+  const ConvInt8Engine best = fastest(&timed).engine;
+  tuning_put(key, cache_value(best));
+  *note = timing_note(timed);
+  return best.own_tile;
 }
 
 }  // namespace kiln::cuda

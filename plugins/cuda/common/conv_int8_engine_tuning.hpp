@@ -30,6 +30,11 @@ struct ConvInt8Engine {
 ConvInt8Engine tune_conv_int8_engine(const ConvInt8GraphSpec& spec, const ConvInt8GraphBuffers& constants,
                                      const ConvInt8Graph& heuristic, const ConvInt8ImmaArgs* own, std::string* note);
 
+// The fastest of kiln's tile shapes for `own` alone (a layer cuDNN is not asked to run: the space-to-depth first
+// layer, common/conv_int8_space_to_depth.hpp), from the tuning cache or timed now on scratch X, Y (and Z when
+// `residual`); tile 0 when nothing could be timed. *note says what was done.
+int tune_conv_int8_own_tile(const ConvInt8ImmaArgs& own, bool residual, std::string* note);
+
 }  // namespace kiln::cuda
 
 #endif  // KILN_CUDA_CONV_INT8_ENGINE_TUNING_HPP

@@ -48,21 +48,24 @@ ConvInt8Layer::ConvInt8Layer(const Node& node, const ConvInt8Recipe& recipe)
 
   const Int8ConvWeights weights = Int8ConvWeights::read(recipe.conv, recipe.batch_norm ? &*recipe.batch_norm : nullptr);
   filter_ = weights.dims;
-  k_padded_ = multiple_of_4(filter_[0]);
-  // A first layer's few channels (RGB) are padded to 16, a whole 16-byte vector per pixel, which the fused
-  // graph's tensor-core kernels want; others to cuDNN's multiple of 4.
-  c_padded_ = filter_[1] < 16 ? 16 : multiple_of_4(filter_[1]);
   has_bias_ = weights.has_bias;
-  weight_ = DeviceBuffer(weights.padded_krsc(k_padded_, c_padded_));
   // x_scale * w_scale[m] in double, rounded once: the factor that turns channel m's integer sums into reals.
   std::vector<float> multiplier(weights.scales.size());
   for (size_t m = 0; m < multiplier.size(); ++m) multiplier[m] = static_cast<float>(static_cast<double>(x_quant.scale) * weights.scales[m]);
-  multiplier_ = DeviceBuffer(multiplier);
-  if (has_bias_) bias_ = DeviceBuffer(std::vector<float>(weights.bias.begin(), weights.bias.end()));
   host_multiplier_ = multiplier;  // the fused graph's per-channel factors start from these
   host_bias_ = has_bias_ ? std::vector<float>(weights.bias.begin(), weights.bias.end()) : std::vector<float>(multiplier.size(), 0.0f);
   node.note(weights.own_parameters ? "int8 weights from W's own quantization parameters"
                                    : "int8 weights quantized per output channel (symmetric) when created");
+  // A first layer's few channels: cuDNN's int8 engines are slow on them padded (conv_int8_space_to_depth.hpp).
+  if (filter_[1] < 16) {
+    plan_space_to_depth(node, recipe.conv, weights);
+    return;
+  }
+  k_padded_ = multiple_of_4(filter_[0]);
+  c_padded_ = multiple_of_4(filter_[1]);
+  weight_ = DeviceBuffer(weights.padded_krsc(k_padded_, c_padded_));
+  multiplier_ = DeviceBuffer(multiplier);
+  if (has_bias_) bias_ = DeviceBuffer(std::vector<float>(weights.bias.begin(), weights.bias.end()));
   if (k_padded_ != filter_[0] || c_padded_ != filter_[1])
     node.note("channels padded with zeros to multiples of 4 for cuDNN: C " + std::to_string(filter_[1]) + " -> " +
               std::to_string(c_padded_) + ", K " + std::to_string(filter_[0]) + " -> " + std::to_string(k_padded_));
@@ -121,25 +124,8 @@ void ConvInt8Layer::plan_graph(const Node& node, const Shapes& s) {
     node.note("legacy int8 path (float sums, then an epilogue kernel): " + why);
     return;
   }
-  const kiln_dtype y_type = node.output(0).dtype;
-  // Everything after the sums in Y's units: for an int8 Y, divided by its scale, so the graph's final conversion
-  // to int8 (round to nearest, saturate) is the requantization.
-  const double unit = y_type == KILN_DTYPE_INT8 ? 1.0 / y_quant_.scale : 1.0;
-  ConvInt8GraphSpec spec;
+  ConvInt8GraphSpec spec = requantization(node);
   spec.problem = *planned_;
-  spec.y_type = cudnn_type(y_type);
-  if (residual_input_ >= 0) {
-    const kiln_dtype z_type = node.input(residual_input_).dtype;
-    spec.residual = true;
-    spec.z_type = cudnn_type(z_type);
-    spec.z_alpha = static_cast<float>((z_type == KILN_DTYPE_INT8 ? residual_quant_.scale : 1.0) * unit);
-  }
-  constexpr double kHuge = 3.0e38;  // an open end of the clamp
-  if (lo_ > -kHuge || hi_ < kHuge) {
-    spec.clamp = true;
-    spec.lo = std::max<double>(lo_, -kHuge) * (lo_ > -kHuge ? unit : 1.0);
-    spec.hi = std::min<double>(hi_, kHuge) * (hi_ < kHuge ? unit : 1.0);
-  }
   std::string why;
   graph_ = ConvInt8Graph::build(cudnn_handle(nullptr), spec, &why);
   if (!graph_ && spec.residual) {  // some engines take the residual's scale only as a tensor
@@ -153,11 +139,8 @@ void ConvInt8Layer::plan_graph(const Node& node, const Shapes& s) {
     node.note("legacy int8 path: " + why);
     return;
   }
-  std::vector<float> scale = host_multiplier_, bias = host_bias_;
-  for (float& v : scale) v = static_cast<float>(v * unit);
-  for (float& v : bias) v = static_cast<float>(v * unit);
-  graph_scale_ = DeviceBuffer(scale);
-  graph_bias_ = DeviceBuffer(bias);
+  graph_scale_ = DeviceBuffer(in_y_units(node, host_multiplier_));
+  graph_bias_ = DeviceBuffer(in_y_units(node, host_bias_));
   graph_z_alpha_ = DeviceBuffer(std::vector<float>{spec.z_alpha});
   ConvInt8GraphBuffers constants;
   constants.w = weight_.get();
@@ -205,9 +188,57 @@ std::optional<ConvInt8ImmaArgs> ConvInt8Layer::own_kernel_args(const Node& node,
   a.w = weight_.as<const int8_t>();
   a.scale = graph_scale_.as<const float>();
   a.bias = graph_bias_.as<const float>();
-  a.z_alpha = spec.residual ? spec.z_alpha : 0.0f;  // Z itself comes per call (run_own_kernel)
-  if (spec.clamp) a.lo = static_cast<float>(spec.lo), a.hi = static_cast<float>(spec.hi);
+  set_own_requantization(spec, &a);  // Z itself comes per call (run_own_kernel)
   return a;
+}
+
+void ConvInt8Layer::set_own_requantization(const ConvInt8GraphSpec& spec, ConvInt8ImmaArgs* a) {
+  a->z_alpha = spec.residual ? spec.z_alpha : 0.0f;
+  if (spec.clamp) a->lo = static_cast<float>(spec.lo), a->hi = static_cast<float>(spec.hi);
+}
+
+double ConvInt8Layer::y_unit(const Node& node) const {
+  return node.output(0).dtype == KILN_DTYPE_INT8 ? 1.0 / y_quant_.scale : 1.0;
+}
+
+std::vector<float> ConvInt8Layer::in_y_units(const Node& node, std::vector<float> values) const {
+  const double unit = y_unit(node);
+  for (float& v : values) v = static_cast<float>(v * unit);
+  return values;
+}
+
+ConvInt8GraphSpec ConvInt8Layer::requantization(const Node& node) const {
+  // Everything after the sums in Y's units: for an int8 Y, divided by its scale, so the final conversion to int8
+  // (round to nearest, saturate) is the requantization.
+  const double unit = y_unit(node);
+  ConvInt8GraphSpec spec;
+  spec.y_type = cudnn_type(node.output(0).dtype);
+  if (residual_input_ >= 0) {
+    const kiln_dtype z_type = node.input(residual_input_).dtype;
+    spec.residual = true;
+    spec.z_type = cudnn_type(z_type);
+    spec.z_alpha = static_cast<float>((z_type == KILN_DTYPE_INT8 ? residual_quant_.scale : 1.0) * unit);
+  }
+  constexpr double kHuge = 3.0e38;  // an open end of the clamp
+  if (lo_ > -kHuge || hi_ < kHuge) {
+    spec.clamp = true;
+    spec.lo = std::max<double>(lo_, -kHuge) * (lo_ > -kHuge ? unit : 1.0);
+    spec.hi = std::min<double>(hi_, kHuge) * (hi_ < kHuge ? unit : 1.0);
+  }
+  return spec;
+}
+
+void ConvInt8Layer::plan_space_to_depth(const Node& node, const Node& conv, const Int8ConvWeights& weights) {
+  std::string why = ConvInt8SpaceToDepth::unsuitable(conv);
+  if (why.empty() && node.output(0).dtype != KILN_DTYPE_INT8) why = "Y is not int8";
+  if (why.empty() && y_quant_.zero_point != 0) why = "Y has a zero point";
+  if (why.empty() && residual_input_ >= 0 && (node.input(residual_input_).dtype != KILN_DTYPE_INT8 || residual_quant_.zero_point != 0))
+    why = "the residual is not symmetric int8";
+  if (!why.empty()) fail_unsupported(label_ + ": " + std::to_string(filter_[1]) + " input channels run only as a space-to-depth first layer, and " + why);
+  ConvInt8ImmaArgs constants;
+  set_own_requantization(requantization(node), &constants);
+  first_layer_ = std::make_unique<ConvInt8SpaceToDepth>(node, attrs_, weights, in_y_units(node, host_multiplier_),
+                                                        in_y_units(node, host_bias_), constants, residual_input_, label_);
 }
 
 void ConvInt8Layer::run_graph(const ExecContext& ctx, const Shapes& s, cudaStream_t stream) const {
@@ -298,6 +329,7 @@ ConvInt8Layer::WorkspaceLayout ConvInt8Layer::layout_for(const Shapes& s, size_t
 }
 
 size_t ConvInt8Layer::workspace_size(const ExecContext& ctx) const {
+  if (first_layer_) return first_layer_->workspace_size(ctx);
   const Shapes s = shapes_of(ctx);
   if (s.y.count() == 0) return 0;
   if (planned_for(s) && graph_)
@@ -328,6 +360,7 @@ void ConvInt8Layer::copy_x(const Tensor& x, const Shapes& s, void* to, cudaStrea
 }
 
 void ConvInt8Layer::execute(const ExecContext& ctx) const {
+  if (first_layer_) return first_layer_->execute(ctx);
   const Shapes s = shapes_of(ctx);
   if (s.y.count() == 0) return;
   const auto stream = static_cast<cudaStream_t>(ctx.stream());

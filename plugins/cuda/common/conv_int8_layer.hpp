@@ -14,6 +14,8 @@
 // (common/conv_int8_imma.hpp) where it was timed faster (common/conv_int8_engine_tuning.hpp). The legacy path above (float
 // sums, then the epilogue kernel) stays for the rest: unknown shapes, output channels not a multiple of 4,
 // a Y or residual stored other than dense NHWC, a zero point on Y.
+//
+// A first layer's few input channels (RGB) take neither: the whole layer is common/conv_int8_space_to_depth.hpp's.
 #ifndef KILN_CUDA_CONV_INT8_LAYER_HPP
 #define KILN_CUDA_CONV_INT8_LAYER_HPP
 
@@ -30,6 +32,7 @@
 #include "common/conv_int8_engine_tuning.hpp"
 #include "common/conv_int8_graph.hpp"
 #include "common/conv_int8_imma.hpp"
+#include "common/conv_int8_space_to_depth.hpp"
 #include "common/device_buffer.hpp"
 #include "common/quant_params.hpp"
 
@@ -84,6 +87,14 @@ class ConvInt8Layer {
   std::optional<ConvInt8ImmaArgs> own_kernel_args(const Node& node, const Shapes& s, const ConvInt8GraphSpec& spec) const;
   // Runs the call on kiln's kernel when it was timed fastest; false when the buffers are not aligned for it.
   bool run_own_kernel(const ConvInt8GraphBuffers& b, cudaStream_t stream) const;
+  // The requantization after the sums, in Y's units (everything in the spec but the problem); the factor to Y's
+  // units; per-channel values in them; kiln's kernel's share of a spec.
+  ConvInt8GraphSpec requantization(const Node& node) const;
+  double y_unit(const Node& node) const;
+  std::vector<float> in_y_units(const Node& node, std::vector<float> values) const;
+  static void set_own_requantization(const ConvInt8GraphSpec& spec, ConvInt8ImmaArgs* a);
+  // A first layer's few input channels: the whole layer is first_layer_'s (fails where that cannot run it).
+  void plan_space_to_depth(const Node& node, const Node& conv, const Int8ConvWeights& weights);
 
   ConvAttributes attrs_;
   std::string label_;
@@ -111,6 +122,7 @@ class ConvInt8Layer {
   mutable std::map<cudnnHandle_t, std::unique_ptr<ConvInt8Graph>> graphs_;
   DeviceBuffer graph_scale_, graph_bias_, graph_z_alpha_;  // per channel, in Y's units; the residual's factor
   std::vector<float> host_multiplier_, host_bias_;
+  std::unique_ptr<ConvInt8SpaceToDepth> first_layer_;  // set for a first layer's few channels: it runs every call
 };
 
 }  // namespace kiln::cuda

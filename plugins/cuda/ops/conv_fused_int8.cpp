@@ -44,6 +44,12 @@ std::string grid_reason(const ValueInfo& v, const std::string& what) {
   return what + " is " + dtype_name(v.dtype) + "; int8, float32 or float16 run here";
 }
 
+// Whether the Conv has a first layer's few input channels (fewer than 16).
+bool few_channels(const Node& conv) {
+  const ValueInfo w = conv.input(1);
+  return w.has_rank && w.rank() == 4 && w.dims[1] >= 0 && w.dims[1] < 16;
+}
+
 // Why the Conv of a chain (`bn_folded`: with a BatchNormalization after) cannot run here, or "".
 std::string int8_conv_reason(const Node& conv, bool bn_folded) {
   std::string why = conv_reason(conv);
@@ -53,12 +59,27 @@ std::string int8_conv_reason(const Node& conv, bool bn_folded) {
     why = "grouped INT8 convolutions (group " + std::to_string(conv.attr_int("group", 1)) + ") are not run on cuDNN here";
   if (why.empty()) why = int8_weight_reason(conv.input(1), bn_folded);
   // Measured on an H200 (docs/performance.md): ResNet-50's 3-channel stem padded to 16 channels took 7.8 ms at
-  // batch 256 on cuDNN's int8 engines, more than the whole FP16 network; such a layer stays FP16.
-  const ValueInfo w = conv.input(1);
-  if (why.empty() && w.has_rank && w.rank() == 4 && w.dims[1] >= 0 && w.dims[1] < 16)
-    why = "fewer than 16 input channels (" + std::to_string(w.dims[1]) +
-          "): cuDNN's int8 engines are far slower here than FP16 (a first layer stays FP16)";
+  // batch 256 on cuDNN's int8 engines, more than the whole FP16 network. Such a layer runs INT8 only as a
+  // space-to-depth first layer on kiln's kernel (common/conv_int8_space_to_depth.hpp); otherwise it stays FP16.
+  if (why.empty() && few_channels(conv))
+    if (const std::string not_packed = ConvInt8SpaceToDepth::unsuitable(conv); !not_packed.empty())
+      why = "fewer than 16 input channels (" + std::to_string(conv.input(1).dims[1]) +
+            "): cuDNN's int8 engines are far slower here than FP16, and the space-to-depth first layer does not take " +
+            not_packed;
   return why;
+}
+
+// What the space-to-depth first layer needs of the chain's ends: it writes symmetric int8 Y and reads a symmetric
+// int8 residual only ("" for other convolutions, and where the dtypes are not decided yet).
+std::string first_layer_ends_reason(const Node& conv, const ValueInfo& y, const ValueInfo* residual) {
+  if (!few_channels(conv)) return "";
+  const auto symmetric_int8 = [](const ValueInfo& v) {
+    return v.dtype == KILN_DTYPE_UNDEFINED ||
+           (v.dtype == KILN_DTYPE_INT8 && (v.quant.zero_points.empty() || v.quant.zero_points[0] == 0));
+  };
+  if (!symmetric_int8(y)) return std::string("a few-channel first layer writes symmetric int8 Y only (Y is ") + dtype_name(y.dtype) + ")";
+  if (residual && !symmetric_int8(*residual)) return "a few-channel first layer reads a symmetric int8 residual only";
+  return "";
 }
 
 // Y's dims from the Conv. Its dtype, for int8 X, is the graph's (int8 or float, as the builder's quantization
@@ -104,6 +125,11 @@ struct ConvFusedInt8 {
     }
     if (const auto clip = step_named(steps, "Clip"); clip && why.empty()) why = clip_bounds_reason(clip->node);
     if (why.empty()) why = grid_reason(node.output(0), "Y");
+    if (why.empty()) {
+      const auto add = step_named(steps, "Add");
+      const ValueInfo residual = add ? add->node.input(add->other_input()) : ValueInfo{};
+      why = first_layer_ends_reason(conv, node.output(0), add ? &residual : nullptr);
+    }
     return why;
   }
 
@@ -145,6 +171,7 @@ struct ConvInt8 {
   static std::string check(const Node& node) {
     std::string why = int8_conv_reason(node, false);
     if (why.empty()) why = grid_reason(node.output(0), "Y");
+    if (why.empty()) why = first_layer_ends_reason(node, node.output(0), nullptr);
     return why;
   }
   static void infer(const Node& node, InferContext& ctx) { infer_int8_conv(node, node, ctx); }
