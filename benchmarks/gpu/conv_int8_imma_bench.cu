@@ -25,13 +25,14 @@ struct Layer {
   const char* name;
   int64_t hw, c, k, r, stride, pad;
   bool residual;
+  int64_t out = 0;  // the output's size when not the window's arithmetic (a space-to-depth layer: padding after less than before)
 };
 
 ConvInt8ImmaShape shape_of(const Layer& l, int64_t batch) {
   ConvInt8ImmaShape s;
   s.n = batch, s.h = s.w = l.hw, s.c = l.c, s.k = l.k, s.r = s.s = l.r;
   s.stride[0] = s.stride[1] = l.stride, s.pad[0] = s.pad[1] = l.pad;
-  s.oh = s.ow = (l.hw + 2 * l.pad - l.r) / l.stride + 1;
+  s.oh = s.ow = l.out ? l.out : (l.hw + 2 * l.pad - l.r) / l.stride + 1;
   return s;
 }
 
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
   const int64_t batch = argc > 1 ? std::atoll(argv[1]) : 256;
   const int only_layer = argc > 3 ? std::atoi(argv[2]) : -1, only_tile = argc > 3 ? std::atoi(argv[3]) : -1;
   const Layer layers[] = {
+      {"stem 7x7/2 3->64 as 4x4/1 16->64", 112, 16, 64, 4, 1, 2, false, 112},  // space-to-depth packed
       {"layer1 conv1 1x1 64->64", 56, 64, 64, 1, 1, 0, false},
       {"layer1 conv2 3x3 64->64", 56, 64, 64, 3, 1, 1, false},
       {"layer1 conv3 1x1 64->256", 56, 64, 256, 1, 1, 0, false},

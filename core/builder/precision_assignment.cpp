@@ -45,9 +45,17 @@ bool reads_quantized(const Node& node) {
   return std::any_of(node.inputs.begin(), node.inputs.end(), [](const Value* v) { return v && !v->constant && v->quant; });
 }
 
+// A QuantizeLinear of a float32 graph input (an INT8 first layer's image): quantizing it in float32 is one pass
+// over the image and one rounding, where a Cast to float16 first would be a second pass and a second rounding.
+bool quantizes_graph_input(const Node& node) {
+  return node.op_type == "QuantizeLinear" && !node.inputs.empty() && node.inputs[0] && node.inputs[0]->is_graph_input &&
+         node.inputs[0]->dtype == KILN_DTYPE_FLOAT32;
+}
+
 Decision decide(const Node& node, const KernelEntry* kernel, const BuildConfig& config) {
   if (!kernel || kernel->desc->device == KILN_DEVICE_CPU) return Decision::Host;
   if (reads_quantized(node)) return Decision::Int8;
+  if (quantizes_graph_input(node)) return Decision::Fp32;
   const std::optional<std::string> wanted = layer_override(node, config);
   // Under int8, device layers left float run FP16 where they can (TensorRT's int8 + fp16).
   const std::string precision = config.precision == "int8" ? "fp16" : config.precision;

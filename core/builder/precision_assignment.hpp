@@ -2,7 +2,8 @@
 //
 // A node runs FP16 when its kernel runs on a device (not the CPU), accepts float16 at every float position it
 // computes on, and is not flagged KILN_KERNEL_PRECISION_SENSITIVE — unless `layer_precisions` says otherwise
-// for its name. A float32 value becomes float16 when its producer and all its readers run FP16; where a FP16
+// for its name. A QuantizeLinear of a float32 graph input stays FP32 (one pass over the image, not a Cast and a
+// quantization). A float32 value becomes float16 when its producer and all its readers run FP16; where a FP16
 // node meets a float32 value (a graph input, a FP32 neighbour) a Cast is inserted, one per value. Graph inputs
 // and outputs keep the model's types. Constant inputs stay float32 where the kernel still accepts the node so
 // (weights it folds and converts in full precision, as cuDNN convolutions do after folding BatchNormalization);

@@ -245,7 +245,7 @@ main() {
       timeout -k 5 "$(limit 120)" env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$ncu" --kernel-name regex:conv_int8_imma \
         --launch-skip 3 --launch-count 1 --section SpeedOfLight --section Occupancy --section WarpStateStats \
         --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis --section InstructionStats \
-        --section SourceCounters --section LaunchStats "$BUNDLE/bin/conv_int8_imma_bench" 256 ${KILN_IMMA_PROFILE:-3 0} \
+        --section SourceCounters --section LaunchStats "$BUNDLE/bin/conv_int8_imma_bench" 256 ${KILN_IMMA_PROFILE:-4 0} \
         2>&1 | tail -n 220 | tee -a "$OUT/imma.txt"
     else echo "no ncu here" | tee -a "$OUT/imma.txt"; fi
     note "imma: exit $? (imma.txt)"

@@ -26,7 +26,8 @@ namespace {
 using int8::grid;
 
 // The CUDA INT8 convolutions: a chain no kernel accepts is not fused, so its Conv meets the lone-Conv kernel.
-const std::set<std::string> kInt8Convs = {"kiln.cuda.ConvFusedInt8", "kiln.cuda.ConvInt8"};
+const std::set<std::string> kInt8Convs = {"kiln.cuda.ConvFusedInt8", "kiln.cuda.ConvInt8", "kiln.cuda.ConvFusedInt8FirstLayer",
+                                          "kiln.cuda.ConvInt8FirstLayer"};
 
 // The graph after the builder's passes, with the selector's verdict on each node.
 class Selections {
@@ -145,7 +146,8 @@ TEST(CudaInt8Selection, AFewChannelStrideTwoFirstLayerRunsInt8OnlyWithInt8Y) {
   KILN_REQUIRE_CUDA_PACK();
   const Attrs stride2 = {{"strides", ints_attr({2, 2})}, {"pads", ints_attr({3, 3, 3, 3})}};
   const Selections stem([&](CaseBuilder& b) { conv_chain(b, int8::x_grid(), {1, 3, 32, 32}, {64, 3, 7, 7}, false, stride2); });
-  EXPECT_EQ(stem.chosen("ConvFused"), "kiln.cuda.ConvFusedInt8") << stem.describe();
+  EXPECT_EQ(stem.chosen("ConvFused"), "kiln.cuda.ConvFusedInt8FirstLayer") << stem.describe();
+  EXPECT_NE(stem.reasons(kInt8Convs).find("fewer than 16 input channels (3)"), std::string::npos) << stem.describe();
 
   // Output channels the kernel cannot write 8 at a time.
   const Selections odd_k([&](CaseBuilder& b) { conv_chain(b, int8::x_grid(), {1, 3, 32, 32}, {20, 3, 7, 7}, false, stride2); });
@@ -216,6 +218,7 @@ TEST(CudaInt8Selection, KernelsSayHowTheyTreatIntegers) {
     return k && has_kernel_flag(*k, flag);
   };
   EXPECT_TRUE(flagged("kiln.cuda.ConvFusedInt8", KILN_KERNEL_QUANTIZED));
+  EXPECT_TRUE(flagged("kiln.cuda.ConvFusedInt8FirstLayer", KILN_KERNEL_QUANTIZED));
   EXPECT_TRUE(flagged("kiln.cuda.ConvInt8", KILN_KERNEL_QUANTIZED));
   EXPECT_TRUE(flagged("kiln.cuda.MaxPool", KILN_KERNEL_QUANTIZED));
   EXPECT_TRUE(flagged("kiln.cuda.MaxPool", KILN_KERNEL_QUANT_PASSTHROUGH));

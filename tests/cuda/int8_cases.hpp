@@ -1,4 +1,5 @@
-// The INT8 rows of the kernel table (docs/quantization.md): the INT8 convolutions (ConvFusedInt8, ConvInt8),
+// The INT8 rows of the kernel table (docs/quantization.md): the INT8 convolutions (ConvFusedInt8, ConvInt8, and
+// their FirstLayer twins),
 // int8 pooling and Concat, QuantizeLinear and DequantizeLinear.
 //
 // A case quantizes its float inputs with QuantizeLinear, runs the INT8 node on the integers (whose values carry
@@ -192,8 +193,9 @@ inline std::vector<KernelCase> conv_cases() {
   std::vector<KernelCase> cases;
   for (const ConvChain& c : chains) {
     const bool fused = c.steps() > 1;
+    const bool first_layer = conv_shape(c.shape).w[1] < 16;
     KernelCase k(c.name(), [c](CaseBuilder& b) { build_conv_chain(b, c); }, Accuracy::Quantized,
-                 fused ? "kiln.cuda.ConvFusedInt8" : "", false);
+                 fused ? (first_layer ? "kiln.cuda.ConvFusedInt8FirstLayer" : "kiln.cuda.ConvFusedInt8") : "", false);
     k.fused_oracle = fused;
     k.fused_steps = c.steps();
     k.step = c.float_y ? 0 : y_grid().scales[0];

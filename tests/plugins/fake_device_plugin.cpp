@@ -1010,9 +1010,54 @@ struct Cast {
   DeviceKernel base;
 };
 
+// QuantizeLinear to int8 with one constant float32 scale and a constant int8 zero point of 0:
+// y = saturate(round_half_even(x / s)). Enough for the builder's treatment of a quantized graph input
+// (precision_assignment.hpp).
+struct QuantizeLinear {
+  static KernelSpec spec() {
+    KernelSpec s;
+    s.name = "kiln.fake.QuantizeLinear";
+    s.op_type = "QuantizeLinear";
+    s.opset_min = 10;
+    s.device = KILN_DEVICE_CUDA;
+    s.inputs = {kiln::io_layouts(kFloats, kAnyLayout), kiln::io(KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32)),
+                kiln::io(KILN_DTYPE_BIT(KILN_DTYPE_INT8))};
+    s.outputs = {kiln::io_layouts(KILN_DTYPE_BIT(KILN_DTYPE_INT8), kAnyLayout)};
+    return s;
+  }
+  static std::string check(const Node& node) {
+    const kiln::ValueInfo x = node.input(0), scale = node.input(1);
+    if (x.data) return "does not run on constants";
+    if (!scale.data || scale.numel() != 1) return "takes one constant scale";
+    const kiln::ValueInfo zero = node.input(2);
+    if (!zero.data || zero.numel() != 1 || *static_cast<const int8_t*>(zero.data) != 0) return "takes a constant zero point of 0";
+    return "";
+  }
+  static void infer(const Node& node, InferContext& ctx) {
+    const kiln::ValueInfo x = ctx.input(0);
+    if (x.has_rank) ctx.set_output(0, KILN_DTYPE_INT8, x.dims);
+    else ctx.set_output_unknown_rank(0, KILN_DTYPE_INT8);
+    (void)node;
+  }
+  explicit QuantizeLinear(const Node& node) : base(node), scale(*static_cast<const float*>(node.input(1).data)) {}
+  void execute(ExecContext& ctx) {
+    std::vector<Span> touches = base.checked(ctx);
+    const TensorRef x = ref_of(ctx.input(0)), y = ref_of(ctx.output(0));
+    base.enqueue_work(ctx, std::move(touches), [x, y, s = scale] {
+      walk<2>(y.dims, {&x.strides, &y.strides}, [&](const std::array<int64_t, 2>& at) {
+        const float q = std::nearbyint(load(x.dtype, x.data, at[0]) / s);
+        static_cast<int8_t*>(real(y.data))[at[1]] = static_cast<int8_t>(std::min(127.f, std::max(-128.f, q)));
+      });
+    });
+  }
+  DeviceKernel base;
+  float scale;
+};
+
 const kiln::KernelFactory kKernels[] = {&kiln::describe<Relu>,     &kiln::describe<Add>,
                                         &kiln::describe<Softmax>,  &kiln::describe<Cast>,
-                                        &kiln::describe<SlowRelu>, &kiln::describe<HostSlowRelu>};
+                                        &kiln::describe<SlowRelu>, &kiln::describe<HostSlowRelu>,
+                                        &kiln::describe<QuantizeLinear>};
 
 }  // namespace
 

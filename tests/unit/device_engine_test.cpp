@@ -352,6 +352,34 @@ TEST_P(DeviceEngine, Fp16RunsHalfWhereKernelsAllowAndKeepsSoftmaxFp32) {
   run_and_compare(engine, relu_add_softmax, {{"x", random_floats({2, 3, 4, 5}, 2)}}, 3, kFp16Tolerance);
 }
 
+// x[2,3,4,5] -> QuantizeLinear(scale 0.02, zero point int8 0) -> y int8: an INT8 first layer's quantized image.
+std::unique_ptr<Graph> quantized_input() {
+  GraphBuilder g;
+  Value* x = g.input("x", {2, 3, 4, 5});
+  Tensor scale(KILN_DTYPE_FLOAT32, {}), zero(KILN_DTYPE_INT8, {});
+  *scale.as<float>() = 0.02f;
+  *zero.as<int8_t>() = 0;
+  g.output(g.op("QuantizeLinear", {x, g.constant("scale", scale), g.constant("zero", zero)}, "y"));
+  return g.take();
+}
+
+// Quantizing the graph's float32 input in FP16 would be a Cast and a quantization, two passes and two roundings.
+TEST_P(DeviceEngine, Fp16QuantizesAFloat32GraphInputWithoutACast) {
+  const BuildConfig config = fp16_config();
+  Engine engine(quantized_input(), registry_, config);
+  const Node* quantize = node_of(engine, "QuantizeLinear");
+  ASSERT_TRUE(quantize);
+  EXPECT_EQ(quantize->inputs[0]->dtype, KILN_DTYPE_FLOAT32);
+  EXPECT_TRUE(quantize->inputs[0]->producer == nullptr || quantize->inputs[0]->producer->op_type != "Cast");
+  EXPECT_EQ(layers_running(engine, "kiln.fake.QuantizeLinear"), 1u);
+  EXPECT_EQ(layers_running(engine, "kiln.fake.Cast"), 0u);
+  const Results inputs = {{"x", random_floats({2, 3, 4, 5}, 4)}};
+  const Tensor want = oracle(quantized_input, inputs).at("y"), got = engine.run(inputs).at("y");
+  ASSERT_EQ(got.dtype(), KILN_DTYPE_INT8);
+  ASSERT_EQ(want.dtype(), KILN_DTYPE_INT8);
+  EXPECT_EQ(0, std::memcmp(got.as<int8_t>(), want.as<int8_t>(), want.bytes())) << "the integers of the quantized image";
+}
+
 TEST_P(DeviceEngine, LayerPrecisionsMakeSoftmaxFp16) {
   BuildConfig config = fp16_config();
   config.layer_precisions.push_back(LayerPrecision{"Softmax*", "fp16", {}});

@@ -39,10 +39,29 @@ struct Tile {
   static_assert(kBm * kBn <= kStageBytes, "the epilogue's tile of Z and Y must fit one stage");
 };
 
+using Tile256x64 = Tile<256, 64, 4, 2, 4>;    // 8 warps of 64 x 32: many pixels, 64 channels (first layers)
 using Tile128x128 = Tile<128, 128, 2, 4, 5>;  // 8 warps of 64 x 32
 using Tile128x64 = Tile<128, 64, 4, 2, 6>;    // 8 warps of 32 x 32
 using Tile64x128 = Tile<64, 128, 2, 4, 6>;    // 8 warps of 32 x 32: few pixels, many channels
 using Tile64x64 = Tile<64, 64, 2, 2, 6>;      // 4 warps of 32 x 32: small layers (batch 1)
+
+// Division by a divisor fixed for the launch, for quotients of non-negative ints below 2^31: a multiply-high, an
+// add and a shift instead of the ~20 instructions of an integer division (Granlund and Montgomery's round-up
+// method; the add cannot overflow since the multiply-high is at most the dividend).
+struct FastDivisor {
+  uint32_t divisor = 1, multiplier = 0, shift = 0;
+  static FastDivisor of(uint32_t d) {
+    FastDivisor f;
+    f.divisor = d;
+    while ((uint64_t{1} << f.shift) < d) ++f.shift;
+    f.multiplier = static_cast<uint32_t>(((uint64_t{1} << 32) * ((uint64_t{1} << f.shift) - d)) / d + 1);
+    return f;
+  }
+  __device__ __forceinline__ int quotient(int n) const {
+    const uint32_t u = static_cast<uint32_t>(n);
+    return static_cast<int>((__umulhi(u, multiplier) + u) >> shift);
+  }
+};
 
 struct Geometry {
   const int8_t* x;
@@ -55,6 +74,7 @@ struct Geometry {
   int in_h, in_w, c, k, s, gemm_k, oh, ow, m;  // gemm_k = R*S*C, m = N*OH*OW
   int stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
   int n_tiles, tiles, k_tiles;
+  FastDivisor by_ow, by_oh;
   bool small_sums;  // every int32 sum is at most 2^22 in magnitude: converted exactly without I2F
 };
 
@@ -98,44 +118,63 @@ __device__ __forceinline__ void mma_int8(int (&d)[4], const uint32_t (&a)[4], ui
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-// Where one thread's X copies for one tile come from: per output pixel it copies for, the image's start and the
-// window's top-left corner in X (negative inside the padding).
+// Where one thread's X copies for one tile come from: per output pixel it copies for, the image and the window's
+// top-left corner in X (negative inside the padding; far below zero for a pixel past the last, so that every tap
+// of it reads as outside X).
 template <class T>
 struct XRows {
-  int64_t image[T::kXCopies];
-  int top[T::kXCopies], left[T::kXCopies];
-  bool valid[T::kXCopies];
+  int image[T::kXCopies], top[T::kXCopies], left[T::kXCopies];
 
   __device__ void set(const Geometry& g, int m0, int tid) {
 #pragma unroll
     for (int i = 0; i < T::kXCopies; ++i) {
       const int m = m0 + (tid >> 2) + i * T::kRowsPerPass;
-      valid[i] = m < g.m;
-      const int p = valid[i] ? m : 0;
-      const int ow = p % g.ow, rest = p / g.ow;
-      const int oh = rest % g.oh, n = rest / g.oh;
-      image[i] = static_cast<int64_t>(n) * g.in_h * g.in_w * g.c;
-      top[i] = oh * g.stride_h - g.pad_h;
+      const bool valid = m < g.m;
+      const int p = valid ? m : 0;
+      const int rest = g.by_ow.quotient(p), ow = p - rest * g.ow;
+      const int n = g.by_oh.quotient(rest), oh = rest - n * g.oh;
+      image[i] = n;
+      top[i] = valid ? oh * g.stride_h - g.pad_h : INT_MIN / 2;
       left[i] = ow * g.stride_w - g.pad_w;
     }
   }
 };
 
-// Copies reduction slice `kt` (64 bytes of R*S*C) of a tile's X rows and W rows into the stage at `stage`. Each
-// thread copies chunk (tid & 3) of its rows: one filter tap (r, s) and 16 channels from c (C is a multiple of 16).
+// Where a thread's 16 bytes of the reduction are in the current slice: position k0 of R*S*C, which is filter tap
+// (r, s) and channels from `channel`. Moved along slice by slice, without divisions.
+struct ReductionPosition {
+  int k0, r, s, channel;
+  // `k` bytes further (C is a multiple of 16: a chunk never straddles two taps).
+  __device__ __forceinline__ void advance(const Geometry& g, int k) {
+    k0 += k, channel += k;
+    while (channel >= g.c) {
+      channel -= g.c;
+      if (++s == g.s) s = 0, ++r;
+    }
+  }
+  // The position of chunk `chunk` in a tile's first slice.
+  __device__ __forceinline__ static ReductionPosition first(const Geometry& g, int chunk) {
+    ReductionPosition p{0, 0, 0, 0};
+    p.advance(g, chunk * 16);
+    return p;
+  }
+};
+
+// Copies one reduction slice (64 bytes of R*S*C) of a tile's X rows and W rows into the stage at `stage`. Each
+// thread copies chunk (tid & 3) of its rows, at `at`: one filter tap and 16 channels.
 template <class T>
-__device__ __forceinline__ void load_slice(const Geometry& g, const XRows<T>& rows, int n0, int tid, uint32_t stage, int kt) {
+__device__ __forceinline__ void load_slice(const Geometry& g, const XRows<T>& rows, int n0, int tid, uint32_t stage,
+                                           const ReductionPosition& at) {
   const int chunk = tid & 3;
-  const int k0 = kt * kSliceK + chunk * 16;
+  const int k0 = at.k0, r = at.r, s = at.s, channel = at.channel;
   const bool k_inside = k0 < g.gemm_k;
-  const int tap = k0 / g.c, channel = k0 - tap * g.c;
-  const int r = tap / g.s, s = tap - r * g.s;
 #pragma unroll
   for (int i = 0; i < T::kXCopies; ++i) {
     const int row = (tid >> 2) + i * T::kRowsPerPass;
     const int ih = rows.top[i] + r * g.dilation_h, iw = rows.left[i] + s * g.dilation_w;
-    const bool valid = rows.valid[i] && k_inside && ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
-    const int8_t* from = valid ? g.x + rows.image[i] + (static_cast<int64_t>(ih) * g.in_w + iw) * g.c + channel : g.x;
+    const bool valid = k_inside && ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
+    const int64_t pixel = (static_cast<int64_t>(rows.image[i]) * g.in_h + ih) * g.in_w + iw;
+    const int8_t* from = valid ? g.x + pixel * g.c + channel : g.x;
     copy16(stage + swizzled(row, chunk), from, valid);
   }
   const uint32_t w_stage = stage + T::kBlockM * kSliceK;
@@ -214,12 +253,13 @@ __device__ __forceinline__ int sign_extended_byte(uint32_t v) {
 
 // Two neighbouring channels of one pixel: rescaled, the residual added, clamped and rounded onto Y's grid. The
 // clamp to [lo, hi] and the saturation to [-128, 127] are one clamp (g.lo and g.hi hold both).
+template <bool kResidual>
 __device__ __forceinline__ uint32_t requantize_pair(const Geometry& g, int sum0, int sum1, float s0, float s1, float b0,
                                                     float b1, uint32_t z_pair) {
   const float f0 = g.small_sums ? small_int_to_float(sum0) : static_cast<float>(sum0);
   const float f1 = g.small_sums ? small_int_to_float(sum1) : static_cast<float>(sum1);
   float v0 = fmaf(f0, s0, b0), v1 = fmaf(f1, s1, b1);
-  if (g.z) {
+  if (kResidual) {
     v0 = fmaf(g.z_alpha, small_int_to_float(sign_extended_byte<0>(z_pair)), v0);
     v1 = fmaf(g.z_alpha, small_int_to_float(sign_extended_byte<1>(z_pair)), v1);
   }
@@ -228,10 +268,11 @@ __device__ __forceinline__ uint32_t requantize_pair(const Geometry& g, int sum0,
 }
 
 // The tile's epilogue in its stage `bytes`: each thread turns its accumulator fragments (rows lane/4 and
-// lane/4 + 8, columns 2 * (lane % 4) and the next) into Y's integers where Z's were, then the block copies them out.
-template <class T>
-__device__ __forceinline__ void finish_tile(const Geometry& g, const int (&acc)[T::kMmaM][T::kMmaN][4], uint8_t* bytes,
-                                            int m0, int n0, int warp_m, int warp_n, int lane, int tid) {
+// lane/4 + 8, columns 2 * (lane % 4) and the next) into Y's integers where Z's were (kResidual: one copy of the
+// code with the residual, one without, so that no value tests for it), then the block copies them out.
+template <class T, bool kResidual>
+__device__ __forceinline__ void requantize_tile(const Geometry& g, const int (&acc)[T::kMmaM][T::kMmaN][4], uint8_t* bytes,
+                                                int n0, int warp_m, int warp_n, int lane) {
 #pragma unroll
   for (int ni = 0; ni < T::kMmaN; ++ni) {
     const int col = warp_n + ni * 8 + 2 * (lane & 3);
@@ -246,9 +287,16 @@ __device__ __forceinline__ void finish_tile(const Geometry& g, const int (&acc)[
         const int row = warp_m + mi * 16 + (lane >> 2) + half * 8;
         uint16_t* pair = reinterpret_cast<uint16_t*>(bytes + tile_byte<T::kBlockN>(row, col));
         const int* d = acc[mi][ni] + 2 * half;
-        *pair = static_cast<uint16_t>(requantize_pair(g, d[0], d[1], s0, s1, b0, b1, g.z ? *pair : 0u));
+        *pair = static_cast<uint16_t>(requantize_pair<kResidual>(g, d[0], d[1], s0, s1, b0, b1, kResidual ? *pair : 0u));
       }
   }
+}
+
+template <class T>
+__device__ __forceinline__ void finish_tile(const Geometry& g, const int (&acc)[T::kMmaM][T::kMmaN][4], uint8_t* bytes,
+                                            int m0, int n0, int warp_m, int warp_n, int lane, int tid) {
+  if (g.z) requantize_tile<T, true>(g, acc, bytes, n0, warp_m, warp_n, lane);
+  else requantize_tile<T, false>(g, acc, bytes, n0, warp_m, warp_n, lane);
   __syncthreads();
   constexpr int kUnits = T::kBlockN / 8;
   for (int u = tid; u < T::kBlockM * kUnits; u += T::kThreads) {
@@ -266,6 +314,7 @@ struct SliceLoader {
   int next = 0, tile = 0, kt = 0;  // the next slice to copy: its number, the block's tile number, its slice in it
   int m0 = 0, n0 = 0;
   XRows<T> rows;
+  ReductionPosition at;
 
   __device__ void copy_next(const Geometry& g, int slices, int tid, uint32_t smem) {
     if (next < slices) {
@@ -273,10 +322,15 @@ struct SliceLoader {
         const int t = static_cast<int>(blockIdx.x) + tile * static_cast<int>(gridDim.x);
         n0 = (t % g.n_tiles) * T::kBlockN, m0 = (t / g.n_tiles) * T::kBlockM;
         rows.set(g, m0, tid);
+        at = ReductionPosition::first(g, tid & 3);
       }
       const uint32_t stage = smem + (next % T::kStages) * T::kStageBytes;
-      if (kt < g.k_tiles) load_slice<T>(g, rows, n0, tid, stage, kt);
-      else if (g.z) load_residual<T>(g, m0, n0, tid, stage);
+      if (kt < g.k_tiles) {
+        load_slice<T>(g, rows, n0, tid, stage, at);
+        at.advance(g, kSliceK);
+      } else if (g.z) {
+        load_residual<T>(g, m0, n0, tid, stage);
+      }
       ++next;
       if (++kt == g.k_tiles + 1) kt = 0, ++tile;
     }
@@ -348,6 +402,7 @@ const TileEntry kTiles[] = {
     {"128x64", launch_tile<Tile128x64>},
     {"64x128", launch_tile<Tile64x128>},
     {"64x64", launch_tile<Tile64x64>},
+    {"256x64", launch_tile<Tile256x64>},
 };
 constexpr int kTileCount = static_cast<int>(sizeof(kTiles) / sizeof(kTiles[0]));
 
@@ -399,6 +454,7 @@ void launch_conv_int8_imma(const ConvInt8ImmaArgs& a, int tile, cudaStream_t str
   g.pad_h = static_cast<int>(s.pad[0]), g.pad_w = static_cast<int>(s.pad[1]);
   g.dilation_h = static_cast<int>(s.dilation[0]), g.dilation_w = static_cast<int>(s.dilation[1]);
   g.k_tiles = (g.gemm_k + kSliceK - 1) / kSliceK;
+  g.by_ow = FastDivisor::of(static_cast<uint32_t>(g.ow)), g.by_oh = FastDivisor::of(static_cast<uint32_t>(g.oh));
   g.small_sums = static_cast<int64_t>(g.gemm_k) * 128 * 128 <= kExactLimit;
   kTiles[tile].launch(g, stream);
 }

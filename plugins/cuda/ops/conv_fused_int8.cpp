@@ -1,5 +1,8 @@
 // Convolutions in INT8 (docs/quantization.md): ConvFusedInt8 takes the CUDA ConvFused's op and pattern, Conv ->
-// [BatchNormalization] -> [Add] -> [Relu | Clip], and ConvInt8 a lone Conv, both on int8 X. The selector tells
+// [BatchNormalization] -> [Add] -> [Relu | Clip], and ConvInt8 a lone Conv, both on int8 X. Each has a FirstLayer
+// twin for fewer than 16 input channels (an RGB first layer), which runs only as common/conv_int8_space_to_depth.hpp's
+// packed layer and reads X in any layout without preferring NHWC: its X is then the graph input's quantization,
+// which writes linear in one flat pass instead of reordering 3 channels into NHWC. The selector tells
 // them from the float kernels by dtype: X int8, per tensor and symmetric (cuDNN's int8 convolution has no input
 // zero point); Y int8 on any per-tensor grid, or float32/float16 (an INT8 layer before float readers). Both are
 // flagged KILN_KERNEL_QUANTIZED: they read the scales of X, Y and the residual. The layer itself is
@@ -24,9 +27,14 @@ constexpr uint32_t kImageLayouts = KILN_LAYOUT_BIT(KILN_LAYOUT_LINEAR) | KILN_LA
 constexpr uint64_t kFloat = KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32) | KILN_DTYPE_BIT(KILN_DTYPE_FLOAT16);
 constexpr uint64_t kInt8 = KILN_DTYPE_BIT(KILN_DTYPE_INT8);
 
+// Which convolutions a kernel takes: 16 or more input channels (cuDNN's graph or kiln's kernel), or a first
+// layer's fewer (the space-to-depth path).
+enum class Channels { kMany, kFew };
+
 // X and Y channels-last preferred: cuDNN reads int8 X only NHWC (X stored otherwise is copied per call), and the
-// builder stores 8-bit values NHWC when every kernel around them accepts it.
-kiln_io_spec x_io() { return io_layouts(kInt8, kImageLayouts, KILN_IO_PREFERS_NHWC); }
+// builder stores 8-bit values NHWC when a kernel around them prefers it and all accept it. A first layer packs X
+// from any strides.
+kiln_io_spec x_io(Channels c) { return io_layouts(kInt8, kImageLayouts, c == Channels::kMany ? KILN_IO_PREFERS_NHWC : 0); }
 kiln_io_spec y_io() { return io_layouts(kInt8 | kFloat, kImageLayouts, KILN_IO_PREFERS_NHWC); }
 
 // Why X cannot be cuDNN's int8 input, or "".
@@ -50,22 +58,29 @@ bool few_channels(const Node& conv) {
   return w.has_rank && w.rank() == 4 && w.dims[1] >= 0 && w.dims[1] < 16;
 }
 
+// Why the Conv is not one of `want`'s, or "".
+std::string channels_reason(const Node& conv, Channels want) {
+  const bool few = few_channels(conv);
+  const std::string c = few ? std::to_string(conv.input(1).dims[1]) : "";
+  // Measured on an H200 (docs/performance.md): ResNet-50's 3-channel stem padded to 16 channels took 7.8 ms at
+  // batch 256 on cuDNN's int8 engines, more than the whole FP16 network.
+  if (want == Channels::kMany && few)
+    return "fewer than 16 input channels (" + c + "): cuDNN's int8 engines are far slower here than FP16 (the FirstLayer kernel takes such a layer)";
+  if (want == Channels::kFew && !few) return "16 or more input channels: not a first layer";
+  if (!few) return "";
+  const std::string why = ConvInt8SpaceToDepth::unsuitable(conv);
+  return why.empty() ? "" : "fewer than 16 input channels (" + c + ") run only as a space-to-depth first layer, which does not take " + why;
+}
+
 // Why the Conv of a chain (`bn_folded`: with a BatchNormalization after) cannot run here, or "".
-std::string int8_conv_reason(const Node& conv, bool bn_folded) {
+std::string int8_conv_reason(const Node& conv, bool bn_folded, Channels want) {
   std::string why = conv_reason(conv);
   if (why.empty()) why = x_reason(conv.input(0));
   // Channels need no multiple of 4 (the layer pads them), but padding does not carry over to groups.
   if (why.empty() && conv.attr_int("group", 1) != 1)
     why = "grouped INT8 convolutions (group " + std::to_string(conv.attr_int("group", 1)) + ") are not run on cuDNN here";
   if (why.empty()) why = int8_weight_reason(conv.input(1), bn_folded);
-  // Measured on an H200 (docs/performance.md): ResNet-50's 3-channel stem padded to 16 channels took 7.8 ms at
-  // batch 256 on cuDNN's int8 engines, more than the whole FP16 network. Such a layer runs INT8 only as a
-  // space-to-depth first layer on kiln's kernel (common/conv_int8_space_to_depth.hpp); otherwise it stays FP16.
-  if (why.empty() && few_channels(conv))
-    if (const std::string not_packed = ConvInt8SpaceToDepth::unsuitable(conv); !not_packed.empty())
-      why = "fewer than 16 input channels (" + std::to_string(conv.input(1).dims[1]) +
-            "): cuDNN's int8 engines are far slower here than FP16, and the space-to-depth first layer does not take " +
-            not_packed;
+  if (why.empty()) why = channels_reason(conv, want);
   return why;
 }
 
@@ -95,15 +110,16 @@ void infer_int8_conv(const Node& node, const Node& conv, InferContext& ctx) {
   ctx.set_output(0, dtype, ConvAttributes(conv).output_dims(x.dims, w.dims));
 }
 
+template <Channels kChannels>
 struct ConvFusedInt8 {
   static KernelSpec spec() {
     KernelSpec s;
-    s.name = "kiln.cuda.ConvFusedInt8";
+    s.name = kChannels == Channels::kMany ? "kiln.cuda.ConvFusedInt8" : "kiln.cuda.ConvFusedInt8FirstLayer";
     s.op_type = "ConvFused";
     s.device = KILN_DEVICE_CUDA;
     s.flags = KILN_KERNEL_QUANTIZED;
     // After X and W: B, the BatchNormalization's statistics, the residual, Clip's bounds, whichever steps matched.
-    s.inputs = {x_io(), io(KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32)),
+    s.inputs = {x_io(kChannels), io(KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32)),
                 io_layouts(kInt8 | kFloat, kImageLayouts, KILN_IO_OPTIONAL | KILN_IO_VARIADIC | KILN_IO_PREFERS_NHWC)};
     s.outputs = {y_io()};
     s.pattern = {{"", "Conv", -1, 0},
@@ -117,7 +133,7 @@ struct ConvFusedInt8 {
     const std::vector<FusedStep> steps = fused_steps(node);
     const Node& conv = steps[0].node;
     const auto bn = step_named(steps, "BatchNormalization");
-    std::string why = int8_conv_reason(conv, bn.has_value());
+    std::string why = int8_conv_reason(conv, bn.has_value(), kChannels);
     if (bn && why.empty()) why = batch_norm_reason(bn->node);
     if (const auto add = step_named(steps, "Add"); add && why.empty()) {
       why = add_reason(*add, conv);
@@ -157,19 +173,20 @@ struct ConvFusedInt8 {
 };
 
 // A lone Conv (no BatchNormalization, Add or activation after it to fuse: a QDQ model's projection shortcut).
+template <Channels kChannels>
 struct ConvInt8 {
   static KernelSpec spec() {
     KernelSpec s;
-    s.name = "kiln.cuda.ConvInt8";
+    s.name = kChannels == Channels::kMany ? "kiln.cuda.ConvInt8" : "kiln.cuda.ConvInt8FirstLayer";
     s.op_type = "Conv";
     s.device = KILN_DEVICE_CUDA;
     s.flags = KILN_KERNEL_QUANTIZED;
-    s.inputs = {x_io(), io(KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32)), io(KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32), KILN_IO_OPTIONAL)};
+    s.inputs = {x_io(kChannels), io(KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32)), io(KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32), KILN_IO_OPTIONAL)};
     s.outputs = {y_io()};
     return s;
   }
   static std::string check(const Node& node) {
-    std::string why = int8_conv_reason(node, false);
+    std::string why = int8_conv_reason(node, false, kChannels);
     if (why.empty()) why = grid_reason(node.output(0), "Y");
     if (why.empty()) why = first_layer_ends_reason(node, node.output(0), nullptr);
     return why;
@@ -190,7 +207,9 @@ struct ConvInt8 {
 
 }  // namespace
 
-const kiln_kernel_desc* conv_fused_int8_kernel() { return describe<ConvFusedInt8>(); }
-const kiln_kernel_desc* conv_int8_kernel() { return describe<ConvInt8>(); }
+const kiln_kernel_desc* conv_fused_int8_kernel() { return describe<ConvFusedInt8<Channels::kMany>>(); }
+const kiln_kernel_desc* conv_int8_kernel() { return describe<ConvInt8<Channels::kMany>>(); }
+const kiln_kernel_desc* conv_fused_int8_first_layer_kernel() { return describe<ConvFusedInt8<Channels::kFew>>(); }
+const kiln_kernel_desc* conv_int8_first_layer_kernel() { return describe<ConvInt8<Channels::kFew>>(); }
 
 }  // namespace kiln::cuda
