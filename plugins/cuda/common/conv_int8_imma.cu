@@ -74,7 +74,7 @@ struct Geometry {
   int in_h, in_w, c, k, s, gemm_k, oh, ow, m;  // gemm_k = R*S*C, m = N*OH*OW
   int stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
   int n_tiles, tiles, k_tiles;
-  FastDivisor by_ow, by_oh;
+  FastDivisor by_ow, by_oh, by_n_tiles, by_c, by_s;
   bool small_sums;  // every int32 sum is at most 2^22 in magnitude: converted exactly without I2F
 };
 
@@ -147,10 +147,11 @@ struct ReductionPosition {
   // `k` bytes further (C is a multiple of 16: a chunk never straddles two taps).
   __device__ __forceinline__ void advance(const Geometry& g, int k) {
     k0 += k, channel += k;
-    while (channel >= g.c) {
-      channel -= g.c;
-      if (++s == g.s) s = 0, ++r;
-    }
+    const int taps = g.by_c.quotient(channel);
+    channel -= taps * g.c;
+    s += taps;
+    const int rows = g.by_s.quotient(s);
+    s -= rows * g.s, r += rows;
   }
   // The position of chunk `chunk` in a tile's first slice.
   __device__ __forceinline__ static ReductionPosition first(const Geometry& g, int chunk) {
@@ -188,38 +189,64 @@ __device__ __forceinline__ void load_slice(const Geometry& g, const XRows<T>& ro
   }
 }
 
+// The 8-byte units of a tile of Y or Z (kBm x kBn bytes) a thread moves: one column of units, every
+// kRowsPerPass-th row from its first. kRowsPerPass is a multiple of 8, so the unit's swizzled place in the stage
+// moves by a constant from row to row.
+template <class T>
+struct TileUnits {
+  static constexpr int kUnits = T::kBlockN / 8, kRowsPerPass = T::kThreads / kUnits;
+  static_assert(kRowsPerPass % 8 == 0 && T::kBlockM % kRowsPerPass == 0, "units must cover the tile");
+  int row, col;
+  __device__ __forceinline__ explicit TileUnits(int tid) : row(tid / kUnits), col((tid % kUnits) * 8) {}
+};
+
 // Copies a tile's residual Z (kBm x kBn bytes) into the stage at `stage`, 8 bytes per copy.
 template <class T>
 __device__ __forceinline__ void load_residual(const Geometry& g, int m0, int n0, int tid, uint32_t stage) {
-  constexpr int kUnits = T::kBlockN / 8;
-  for (int u = tid; u < T::kBlockM * kUnits; u += T::kThreads) {
-    const int row = u / kUnits, col = (u % kUnits) * 8;
-    const int m = m0 + row, channel = n0 + col;
-    const bool valid = m < g.m && channel < g.k;
-    copy8(stage + tile_byte<T::kBlockN>(row, col), valid ? g.z + static_cast<int64_t>(m) * g.k + channel : g.z, valid);
+  using Units = TileUnits<T>;
+  const Units u(tid);
+  const int channel = n0 + u.col;
+  const int8_t* from = g.z + static_cast<int64_t>(m0 + u.row) * g.k + channel;
+  const int64_t step = static_cast<int64_t>(Units::kRowsPerPass) * g.k;
+  const uint32_t to = stage + tile_byte<T::kBlockN>(u.row, u.col);
+#pragma unroll
+  for (int i = 0; i < T::kBlockM / Units::kRowsPerPass; ++i, from += step) {
+    const bool valid = m0 + u.row + i * Units::kRowsPerPass < g.m && channel < g.k;
+    copy8(to + i * Units::kRowsPerPass * T::kBlockN, valid ? from : g.z, valid);
   }
 }
 
+// A thread's ldmatrix addresses in a stage, per k-step: for A (X rows) the offset of its row in the warp's first
+// m16 tile, for B (W rows) in its first pair of n8 tiles. The other tiles are 16 rows (1024 bytes) further each,
+// an immediate in the instruction: the swizzle's XOR term depends on the row only through (row >> 1) & 3, which
+// is the same for rows 16 apart. Computed once per thread; the loop adds the stage.
+template <class T>
+struct MatrixOffsets {
+  uint32_t a[2], b[2];
+  __device__ __forceinline__ MatrixOffsets(int warp_m, int warp_n, int lane) {
+#pragma unroll
+    for (int step = 0; step < 2; ++step) {
+      // A: rows 0-7 and 8-15 of the first 16 bytes, then of the second 16 (a0..a3 of m16n8k32).
+      a[step] = swizzled(warp_m + (lane & 7) + ((lane >> 3) & 1) * 8, step * 2 + (lane >> 4));
+      // B: n-tile 2nj's two 16-byte halves (b0, b1), then n-tile 2nj+1's.
+      b[step] = T::kBlockM * kSliceK + swizzled(warp_n + (lane & 7) + (lane >> 4) * 8, step * 2 + ((lane >> 3) & 1));
+    }
+  }
+};
+
 // One stage's 64 bytes of reduction: two k-steps of 32, each warp's kMmaM x kMmaN tensor-core tiles.
 template <class T>
-__device__ __forceinline__ void multiply_slice(int (&acc)[T::kMmaM][T::kMmaN][4], uint32_t stage, int warp_m, int warp_n,
-                                               int lane) {
-  const uint32_t w_stage = stage + T::kBlockM * kSliceK;
+__device__ __forceinline__ void multiply_slice(int (&acc)[T::kMmaM][T::kMmaN][4], uint32_t stage, const MatrixOffsets<T>& at) {
 #pragma unroll
   for (int step = 0; step < 2; ++step) {
     uint32_t a[T::kMmaM][4], b[T::kMmaN][2];
+    const uint32_t a_base = stage + at.a[step], b_base = stage + at.b[step];
 #pragma unroll
-    for (int mi = 0; mi < T::kMmaM; ++mi) {
-      // Matrices: rows 0-7 and 8-15 of the first 16 bytes, then of the second 16 (a0..a3 of m16n8k32).
-      const int row = warp_m + mi * 16 + (lane & 7) + ((lane >> 3) & 1) * 8;
-      load_matrices(a[mi], stage + swizzled(row, step * 2 + (lane >> 4)));
-    }
+    for (int mi = 0; mi < T::kMmaM; ++mi) load_matrices(a[mi], a_base + mi * 16 * kSliceK);
 #pragma unroll
     for (int nj = 0; nj < T::kMmaN / 2; ++nj) {
-      // Matrices: n-tile 2nj's two 16-byte halves (b0, b1), then n-tile 2nj+1's.
-      const int row = warp_n + nj * 16 + (lane & 7) + (lane >> 4) * 8;
       uint32_t r[4];
-      load_matrices(r, w_stage + swizzled(row, step * 2 + ((lane >> 3) & 1)));
+      load_matrices(r, b_base + nj * 16 * kSliceK);
       b[2 * nj][0] = r[0], b[2 * nj][1] = r[1], b[2 * nj + 1][0] = r[2], b[2 * nj + 1][1] = r[3];
     }
 #pragma unroll
@@ -298,15 +325,28 @@ __device__ __forceinline__ void finish_tile(const Geometry& g, const int (&acc)[
   if (g.z) requantize_tile<T, true>(g, acc, bytes, n0, warp_m, warp_n, lane);
   else requantize_tile<T, false>(g, acc, bytes, n0, warp_m, warp_n, lane);
   __syncthreads();
-  constexpr int kUnits = T::kBlockN / 8;
-  for (int u = tid; u < T::kBlockM * kUnits; u += T::kThreads) {
-    const int row = u / kUnits, col = (u % kUnits) * 8;
-    const int m = m0 + row, channel = n0 + col;
-    if (m < g.m && channel < g.k)
-      *reinterpret_cast<uint2*>(g.y + static_cast<int64_t>(m) * g.k + channel) =
-          *reinterpret_cast<const uint2*>(bytes + tile_byte<T::kBlockN>(row, col));
-  }
+  using Units = TileUnits<T>;
+  const Units u(tid);
+  const int channel = n0 + u.col;
+  if (channel >= g.k) return;
+  int8_t* to = g.y + static_cast<int64_t>(m0 + u.row) * g.k + channel;
+  const int64_t step = static_cast<int64_t>(Units::kRowsPerPass) * g.k;
+  const uint8_t* from = bytes + tile_byte<T::kBlockN>(u.row, u.col);
+#pragma unroll
+  for (int i = 0; i < T::kBlockM / Units::kRowsPerPass; ++i, to += step)
+    if (m0 + u.row + i * Units::kRowsPerPass < g.m)
+      *reinterpret_cast<uint2*>(to) = *reinterpret_cast<const uint2*>(from + i * Units::kRowsPerPass * T::kBlockN);
 }
+
+// Tile t's first output pixel and channel: neighbouring tiles share their pixels (see the kernel).
+struct TileOrigin {
+  int m0, n0;
+  template <class T>
+  __device__ __forceinline__ static TileOrigin of(const Geometry& g, int t) {
+    const int pixels = g.by_n_tiles.quotient(t);
+    return TileOrigin{pixels * T::kBlockM, (t - pixels * g.n_tiles) * T::kBlockN};
+  }
+};
 
 // The slices a block copies, in order: per tile of its own, k_tiles slices of X and W, then the residual's.
 template <class T>
@@ -320,7 +360,8 @@ struct SliceLoader {
     if (next < slices) {
       if (kt == 0) {
         const int t = static_cast<int>(blockIdx.x) + tile * static_cast<int>(gridDim.x);
-        n0 = (t % g.n_tiles) * T::kBlockN, m0 = (t / g.n_tiles) * T::kBlockM;
+        const TileOrigin o = TileOrigin::of<T>(g, t);
+        m0 = o.m0, n0 = o.n0;
         rows.set(g, m0, tid);
         at = ReductionPosition::first(g, tid & 3);
       }
@@ -349,6 +390,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocksPerSm) conv_int8_imm
   const int my_tiles = (g.tiles - static_cast<int>(blockIdx.x) + static_cast<int>(gridDim.x) - 1) / static_cast<int>(gridDim.x);
   const int per_tile = g.k_tiles + 1, slices = my_tiles * per_tile;
   SliceLoader<T> loader;
+  const MatrixOffsets<T> offsets(warp_m, warp_n, lane);
 #pragma unroll 1
   for (int i = 0; i < T::kStages - 1; ++i) loader.copy_next(g, slices, tid, smem);
 
@@ -356,7 +398,8 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocksPerSm) conv_int8_imm
 #pragma unroll 1
   for (int i = 0; i < my_tiles; ++i) {
     const int t = static_cast<int>(blockIdx.x) + i * static_cast<int>(gridDim.x);
-    const int n0 = (t % g.n_tiles) * T::kBlockN, m0 = (t / g.n_tiles) * T::kBlockM;
+    const TileOrigin o = TileOrigin::of<T>(g, t);
+    const int n0 = o.n0, m0 = o.m0;
     int acc[T::kMmaM][T::kMmaN][4] = {};
 #pragma unroll 1
     for (int kt = 0; kt < per_tile; ++kt, ++slice) {
@@ -364,7 +407,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocksPerSm) conv_int8_imm
       __syncthreads();  // this slice has landed for all; everyone is done with the stage refilled now
       loader.copy_next(g, slices, tid, smem);
       const int stage = (slice % T::kStages) * T::kStageBytes;
-      if (kt < g.k_tiles) multiply_slice<T>(acc, smem + stage, warp_m, warp_n, lane);
+      if (kt < g.k_tiles) multiply_slice<T>(acc, smem + stage, offsets);
       else finish_tile<T>(g, acc, shared + stage, m0, n0, warp_m, warp_n, lane, tid);
     }
   }
@@ -384,6 +427,7 @@ void launch_tile(const Geometry& geometry, cudaStream_t stream) {
   }();
   Geometry g = geometry;
   g.n_tiles = (g.k + T::kBlockN - 1) / T::kBlockN;
+  g.by_n_tiles = FastDivisor::of(static_cast<uint32_t>(g.n_tiles));
   const int64_t tiles = static_cast<int64_t>((g.m + T::kBlockM - 1) / T::kBlockM) * g.n_tiles;
   if (tiles > INT_MAX / 2) fail_unsupported("kiln int8 convolution: " + std::to_string(tiles) + " tiles is too many");
   g.tiles = static_cast<int>(tiles);
@@ -455,6 +499,7 @@ void launch_conv_int8_imma(const ConvInt8ImmaArgs& a, int tile, cudaStream_t str
   g.dilation_h = static_cast<int>(s.dilation[0]), g.dilation_w = static_cast<int>(s.dilation[1]);
   g.k_tiles = (g.gemm_k + kSliceK - 1) / kSliceK;
   g.by_ow = FastDivisor::of(static_cast<uint32_t>(g.ow)), g.by_oh = FastDivisor::of(static_cast<uint32_t>(g.oh));
+  g.by_c = FastDivisor::of(static_cast<uint32_t>(g.c)), g.by_s = FastDivisor::of(static_cast<uint32_t>(g.s));
   g.small_sums = static_cast<int64_t>(g.gemm_k) * 128 * 128 <= kExactLimit;
   kTiles[tile].launch(g, stream);
 }
