@@ -4,7 +4,8 @@
 // carry (per output channel or per tensor, as a folded DequantizeLinear leaves them); without one the kernel
 // quantizes them itself. The output's dtype and grid are drawn by the run (int8_case_run.cpp), which needs
 // the reals first. Half of the INT8 Conv cases take the form GPU INT8 kernels run (2-D, group 1, symmetric pads,
-// 16/32/64 input channels, symmetric int8 X and weights), so that such a kernel is compared, not only declining.
+// 16/32/64 input channels or a stride-2 first layer's 1-4, symmetric int8 X and weights), so that such a kernel is
+// compared, not only declining.
 // ONNX's own integer ops are drawn from the same float cases with integers in place of both
 // operands: ConvInteger and MatMulInteger (int32 accumulators, exact) and QLinearConv and QLinearMatMul (with
 // scales, and an output grid sized to the accumulators' spread).
@@ -34,11 +35,16 @@ Case quantize_activation_and_weights(CaseContext& ctx, Case c, int weight_axis) 
 }
 
 // A float Conv as GPU INT8 kernels take it (cuDNN's int8 engines; implicit-GEMM kernels that want input
-// channels in 16s and output channels in 8s): 2-D, group 1, each spatial dim padded alike on both sides.
+// channels in 16s and output channels in 8s): 2-D, group 1, each spatial dim padded alike on both sides. A third
+// of them are first layers (1-4 input channels, 3x3 to 7x7 windows of stride 2: what a space-to-depth kernel
+// packs).
 Case tensor_core_conv(CaseContext& ctx) {
   Draw& d = ctx.draw();
-  const int64_t channels = d.pick(std::vector<int64_t>{16, 16, 32, 64}), maps = d.pick(std::vector<int64_t>{8, 16, 32});
-  const int64_t k = d.pick(std::vector<int64_t>{1, 3, 3}), stride = d.integer(1, 2), pad = d.chance(0.7) ? k / 2 : 0;
+  const bool first_layer = d.chance(1.0 / 3);
+  const int64_t channels = first_layer ? d.integer(1, 4) : d.pick(std::vector<int64_t>{16, 16, 32, 64});
+  const int64_t maps = d.pick(std::vector<int64_t>{8, 16, 32});
+  const int64_t k = first_layer ? d.pick(std::vector<int64_t>{3, 5, 7}) : d.pick(std::vector<int64_t>{1, 3, 3});
+  const int64_t stride = first_layer ? 2 : d.integer(1, 2), pad = first_layer || d.chance(0.7) ? k / 2 : 0;
   const std::vector<int64_t> x = {ctx.empty_edge() ? 0 : d.integer(1, 2), channels, k + d.integer(0, 6), k + d.integer(0, 6)};
   const double bound = std::sqrt(3.0 / static_cast<double>(channels * k * k));
   Case c = ctx.make("Conv");
