@@ -15,6 +15,7 @@
 #
 # Environment: KILN_GPU_BUDGET_S (whole run, default 470 s), KILN_GPU_INT8_S (the int8 step, default 300 s),
 # KILN_GPU_STEPS (default tests,conformance,bench),
+# KILN_GPU_CHECK_CASES (cases per kernel in step plugin-check, default 32),
 # KILN_GPU_MODELS (default resnet50,googlenet), KILN_GPU_BATCHES (default 1,256), KILN_GPU_TEST_FILTER (an extended
 # regular expression: only the GPU tests whose names match).
 set -u -o pipefail
@@ -221,7 +222,7 @@ main() {
     echo; echo "== kiln plugin check: the CUDA pack against the reference pack =="
     timeout -k 5 "$(limit 240)" env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln" plugin check \
       "$BUNDLE/lib/kiln/plugins/libkiln_cuda.so" --against "$BUNDLE/lib/kiln/plugins/libkiln_cpu_reference.so" \
-      --cases 16 2>&1 | tee "$OUT/plugin-check.txt" | grep -E "^(FAIL|summary)"
+      --cases "${KILN_GPU_CHECK_CASES:-32}" 2>&1 | tee "$OUT/plugin-check.txt" | grep -E "^(FAIL|summary)"
     note "plugin-check: exit ${PIPESTATUS[0]} (plugin-check.txt)"
   fi
   if want_step template && [[ -d $BUNDLE/template ]]; then

@@ -35,12 +35,12 @@ Case quantize_activation_and_weights(CaseContext& ctx, Case c, int weight_axis) 
 }
 
 // A float Conv as GPU INT8 kernels take it (cuDNN's int8 engines; implicit-GEMM kernels that want input
-// channels in 16s and output channels in 8s): 2-D, group 1, each spatial dim padded alike on both sides. A third
+// channels in 16s and output channels in 8s): 2-D, group 1, each spatial dim padded alike on both sides. Half
 // of them are first layers (1-4 input channels, 3x3 to 7x7 windows of stride 2: what a space-to-depth kernel
 // packs).
 Case tensor_core_conv(CaseContext& ctx) {
   Draw& d = ctx.draw();
-  const bool first_layer = d.chance(1.0 / 3);
+  const bool first_layer = d.chance(0.5);
   const int64_t channels = first_layer ? d.integer(1, 4) : d.pick(std::vector<int64_t>{16, 16, 32, 64});
   const int64_t maps = d.pick(std::vector<int64_t>{8, 16, 32});
   const int64_t k = first_layer ? d.pick(std::vector<int64_t>{3, 5, 7}) : d.pick(std::vector<int64_t>{1, 3, 3});
