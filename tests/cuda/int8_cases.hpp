@@ -343,6 +343,10 @@ inline std::vector<KernelCase> qdq_cases() {
          b.op("QuantizeLinear", {b.input("x", {2, 8, 5, 7}, -3.f, 3.f), per_axis_scales(b, "s", 8, 0.01f),
                                  per_axis_zeros(b, "z", 8, KILN_DTYPE_INT8)}, {{"axis", int_attr(1)}}, 13);
        }, Accuracy::Exact, "", false},
+      {"QuantizeLinear_per_axis_of_an_empty_axis_2x0x5", [](CaseBuilder& b) {  // no scales at all (found by kiln plugin check)
+         b.op("QuantizeLinear", {b.input("x", {2, 0, 5}, -3.f, 3.f), per_axis_scales(b, "s", 0, 0.01f),
+                                 per_axis_zeros(b, "z", 0, KILN_DTYPE_INT8)}, {{"axis", int_attr(1)}}, 13);
+       }, Accuracy::Exact, "", false},
       {"QuantizeLinear_float16_input_1x16x7x7", [s8](CaseBuilder& b) {
          b.op("QuantizeLinear", {b.input_tensor("x", b.random_halves({1, 16, 7, 7}, -3.f, 3.f)), b.scale_of("s", s8),
                                  b.zero_point_of("z", s8)}, {}, 13);
@@ -356,6 +360,10 @@ inline std::vector<KernelCase> qdq_cases() {
        }, Accuracy::Exact, "", false},
       {"DequantizeLinear_uint8_zero_point_5x17", [u8](CaseBuilder& b) {
          b.op("DequantizeLinear", {b.quantized_input("x", {5, 17}, u8, 0, 255), b.scale_of("s", u8), b.zero_point_of("z", u8)}, {}, 13);
+       }, Accuracy::Exact, "", false},
+      {"DequantizeLinear_per_axis_of_an_empty_axis_0x5", [u8](CaseBuilder& b) {
+         b.op("DequantizeLinear", {b.quantized_input("x", {0, 5}, u8, 0, 255), per_axis_scales(b, "s", 0, 0.03f),
+                                   per_axis_zeros(b, "z", 0, KILN_DTYPE_UINT8)}, {{"axis", int_attr(0)}}, 13);
        }, Accuracy::Exact, "", false},
       {"DequantizeLinear_per_axis0_uint8_6x5x4", [u8](CaseBuilder& b) {
          b.op("DequantizeLinear", {b.quantized_input("x", {6, 5, 4}, u8, 0, 255), per_axis_scales(b, "s", 6, 0.03f),

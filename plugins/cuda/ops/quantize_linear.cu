@@ -102,8 +102,7 @@ class QuantOperands {
         zeros[i] = z.dtype == KILN_DTYPE_INT8 ? static_cast<float>(z.as<int8_t>()[i]) : static_cast<float>(z.as<uint8_t>()[i]);
     }
     count_ = static_cast<int64_t>(scales.size());
-    first_scale_ = scales.front();
-    first_zero_ = zeros.front();
+    if (!scales.empty()) first_scale_ = scales.front(), first_zero_ = zeros.front();  // none: a per-axis scale of an empty axis
     scales_ = DeviceBuffer(scales);
     zeros_ = DeviceBuffer(zeros);
   }
