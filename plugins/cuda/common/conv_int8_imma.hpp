@@ -1,9 +1,11 @@
 // kiln's own INT8 convolution: an implicit GEMM on the int8 tensor cores (mma.sync m16n8k32, int32 sums) with the
 // requantization fused into its epilogue, for the layers where cuDNN's int8 graph engines fall short: on an H100
 // they run ResNet-50's layer1 residual 1x1 convolution in 0.386 ms, where a copy of as many bytes takes 0.160
-// (docs/performance.md). This kernel keeps the next tiles' X, W and residual in flight through a ring of 16-byte
-// copies while a tile's epilogue runs, and writes Y 8 bytes per thread, coalesced: 0.321 ms there, bound by its
-// epilogue's instructions; on 3x3 layers cuDNN's wgmma kernels stay 2-4x faster, and the timing keeps them.
+// (docs/performance.md), and its space-to-depth packed first layer (common/conv_int8_space_to_depth.hpp) not at
+// all well. This kernel keeps the next tiles' X, W and residual in flight through a ring of 16-byte copies while
+// a tile's epilogue runs, and writes Y 8 bytes per thread, coalesced: 0.246 ms on that residual layer and 0.36 ms
+// on the packed 4x4 stem, bound by instruction issue (the epilogue's per-value arithmetic, then the copies'
+// address arithmetic); on 3x3 layers cuDNN's wgmma kernels stay 1.5-3x faster, and the timing keeps them.
 //
 //   Y[p, k] = saturate(round_half_even(clamp(sum[p, k] * scale[k] + bias[k] + z_alpha * Z[p, k], lo, hi)))
 //
