@@ -5,7 +5,6 @@
 #include "common/conv_int8_engine_tuning.hpp"
 #include "common/conv_int8_weights.hpp"
 #include "common/handles.hpp"
-#include "common/pad_channels.hpp"
 #include "common/movement_copy.hpp"
 
 namespace kiln::cuda {
@@ -346,10 +345,6 @@ size_t ConvInt8Layer::workspace_size(const ExecContext& ctx) const {
 void ConvInt8Layer::copy_x(const Tensor& x, const Shapes& s, void* to, cudaStream_t stream) const {
   const auto& d = s.x.dims;
   const ImageDims padded = nhwc(d[0], c_padded_, d[2], d[3]);
-  if (s.x.is(KILN_LAYOUT_NHWC) && c_padded_ <= 16) {  // a first layer's few channels: one pass, 16 bytes a pixel
-    pad_channels(x.raw(), s.x, 1, to, c_padded_, stream);
-    return;
-  }
   // The padding channels must read as 0 (they meet zero weights, but uninitialised bytes are no way to start).
   if (c_padded_ != d[1]) KILN_CUDA(cudaMemsetAsync(to, 0, static_cast<size_t>(padded.count()), stream));
   movement::StridedCopy copy;
