@@ -163,6 +163,28 @@ TEST(CudaInt8Selection, AFewChannelStrideTwoFirstLayerRunsInt8OnlyWithInt8Y) {
   EXPECT_NE(float_y.reasons(kInt8Convs).find("symmetric int8 Y only"), std::string::npos) << float_y.describe();
 }
 
+TEST(CudaInt8Selection, ProductsOnInt8RunOnKilnsKernel) {
+  KILN_REQUIRE_CUDA_PACK();
+  const Selections gemm([](CaseBuilder& b) {
+    b.quantized(b.op("Gemm", {b.quantized_input("a", {4, 64}, int8::x_grid()), b.scaled_weight("b", {32, 64}, 64)},
+                     {{"transB", int_attr(1)}}, 13),
+                int8::y_grid());
+  });
+  EXPECT_EQ(gemm.chosen("Gemm"), "kiln.cuda.GemmInt8") << gemm.describe();
+  const Selections matmul([](CaseBuilder& b) {
+    b.quantized(b.op("MatMul", {b.quantized_input("a", {2, 4, 32}, int8::x_grid()), b.scaled_weight("b", {32, 16}, 32)}, {}, 13),
+                int8::y_grid());
+  });
+  EXPECT_EQ(matmul.chosen("MatMul"), "kiln.cuda.MatMulInt8") << matmul.describe();
+  // K not in 16s: A's rows would not start on 16-byte boundaries.
+  const Selections odd_k([](CaseBuilder& b) {
+    b.quantized(b.op("MatMul", {b.quantized_input("a", {4, 20}, int8::x_grid()), b.scaled_weight("b", {20, 16}, 20)}, {}, 13),
+                int8::y_grid());
+  });
+  const std::set<std::string> products = {"kiln.cuda.MatMulInt8"};
+  EXPECT_NE(odd_k.reasons(products).find("K = 20 is not a positive multiple of 16"), std::string::npos) << odd_k.describe();
+}
+
 TEST(CudaInt8Selection, ConcatMovesIntegersOnlyOnOneGrid) {
   KILN_REQUIRE_CUDA_PACK();
   const Quantization q = int8::x_grid();
@@ -219,6 +241,8 @@ TEST(CudaInt8Selection, KernelsSayHowTheyTreatIntegers) {
   };
   EXPECT_TRUE(flagged("kiln.cuda.ConvFusedInt8", KILN_KERNEL_QUANTIZED));
   EXPECT_TRUE(flagged("kiln.cuda.ConvFusedInt8FirstLayer", KILN_KERNEL_QUANTIZED));
+  EXPECT_TRUE(flagged("kiln.cuda.GemmInt8", KILN_KERNEL_QUANTIZED));
+  EXPECT_TRUE(flagged("kiln.cuda.MatMulInt8", KILN_KERNEL_QUANTIZED));
   EXPECT_TRUE(flagged("kiln.cuda.ConvInt8", KILN_KERNEL_QUANTIZED));
   EXPECT_TRUE(flagged("kiln.cuda.MaxPool", KILN_KERNEL_QUANTIZED));
   EXPECT_TRUE(flagged("kiln.cuda.MaxPool", KILN_KERNEL_QUANT_PASSTHROUGH));

@@ -1,5 +1,5 @@
 // The INT8 rows of the kernel table (docs/quantization.md): the INT8 convolutions (ConvFusedInt8, ConvInt8, and
-// their FirstLayer twins),
+// their FirstLayer twins), the INT8 products (GemmInt8, MatMulInt8),
 // int8 pooling and Concat, QuantizeLinear and DequantizeLinear.
 //
 // A case quantizes its float inputs with QuantizeLinear, runs the INT8 node on the integers (whose values carry
@@ -376,9 +376,58 @@ inline std::vector<KernelCase> qdq_cases() {
   };
 }
 
+// ---- products: Gemm and MatMul on int8 A -----------------------------------------------------------------------
+
+// A product case: int8 A of `a_dims`, B a float constant (`b_dims`), Y int8 (dequantized for the comparison) or
+// float32 (`float_y`).
+struct ProductCase {
+  std::string name, op;
+  std::vector<int64_t> a, b;
+  bool float_y = false;
+  Attrs attrs = {};
+  int64_t bias = 0;           // Gemm's C: 0 none, else one value per column (that many)
+  bool own_weights = false;   // B on an int8 grid per output column (rows of a transposed B)
+};
+
+inline void build_product(CaseBuilder& b, const ProductCase& p) {
+  Value* a = quantized_input(b, "a", p.a, x_grid());
+  const int64_t k = p.a.back();
+  Value* w = p.own_weights ? b.grid_weight("b", p.b, std::vector<float>(static_cast<size_t>(p.b[0]), 0.2f / 127.f))
+                           : b.scaled_weight("b", p.b, k);
+  std::vector<Value*> inputs = {a, w};
+  if (p.bias) inputs.push_back(b.weight("c", {p.bias}, -0.5f, 0.5f));
+  Value* y = b.op(p.op, inputs, p.attrs, 13, p.float_y ? "y" : "");
+  if (p.float_y) {
+    y->dtype = KILN_DTYPE_FLOAT32;
+    b.output(y);
+    return;
+  }
+  b.quantized(y, y_grid());
+  b.output(dequantize(b, y, "y", y_grid(), "y"));
+}
+
+inline std::vector<KernelCase> product_cases() {
+  const std::vector<ProductCase> products = {
+      {"GemmInt8_transB_alpha_beta_bias_6x64x40", "Gemm", {6, 64}, {40, 64}, false,
+       {{"transB", int_attr(1)}, {"alpha", float_attr(0.5f)}, {"beta", float_attr(2.0f)}}, 40},
+      {"GemmInt8_B_KxN_float_y_5x32x16", "Gemm", {5, 32}, {32, 16}, true},
+      {"GemmInt8_classifier_float_y_own_weights_3x128x1000", "Gemm", {3, 128}, {1000, 128}, true,
+       {{"transB", int_attr(1)}}, 1000, true},
+      {"MatMulInt8_3d_A_2x3x48x24", "MatMul", {2, 3, 48}, {48, 24}},
+      {"MatMulInt8_float_y_130x16x8", "MatMul", {130, 16}, {16, 8}, true},  // rows past one 128-row tile
+  };
+  std::vector<KernelCase> cases;
+  for (const ProductCase& p : products) {
+    KernelCase k(p.name, [p](CaseBuilder& b) { build_product(b, p); }, Accuracy::Quantized, "", false);
+    k.step = p.float_y ? 0 : y_grid().scales[0];
+    cases.push_back(std::move(k));
+  }
+  return cases;
+}
+
 inline std::vector<KernelCase> all_cases() {
   std::vector<KernelCase> all;
-  for (auto family : {conv_cases, pool_cases, concat_cases, qdq_cases}) {
+  for (auto family : {conv_cases, pool_cases, concat_cases, qdq_cases, product_cases}) {
     std::vector<KernelCase> some = family();
     all.insert(all.end(), some.begin(), some.end());
   }

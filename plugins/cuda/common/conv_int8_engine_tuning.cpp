@@ -72,9 +72,9 @@ struct Scratch {
       : Scratch(static_cast<size_t>(spec.problem.x.span()),
                 static_cast<size_t>(spec.problem.sums.span()) * element_bytes(spec.y_type),
                 spec.residual ? static_cast<size_t>(spec.problem.sums.span()) * element_bytes(spec.z_type) : 0) {}
-  // kiln's kernel alone: int8 X, Y and Z of `s`.
-  Scratch(const ConvInt8ImmaShape& s, bool residual)
-      : Scratch(static_cast<size_t>(s.n * s.h * s.w * s.c), static_cast<size_t>(s.n * s.oh * s.ow * s.k),
+  // kiln's kernel alone: int8 X and Z of `s`, Y int8 or float32 (`reals`).
+  Scratch(const ConvInt8ImmaShape& s, bool residual, bool reals)
+      : Scratch(static_cast<size_t>(s.n * s.h * s.w * s.c), static_cast<size_t>(s.n * s.oh * s.ow * s.k) * (reals ? 4 : 1),
                 residual ? static_cast<size_t>(s.n * s.oh * s.ow * s.k) : 0) {}
 };
 
@@ -95,10 +95,13 @@ void time_graph_configs(const ConvInt8GraphSpec& spec, const ConvInt8GraphBuffer
   }
 }
 
-void time_own_tiles(const ConvInt8ImmaArgs& own, bool residual, const Scratch& scratch, std::vector<Timed>* timed) {
+// `reals`: Y float32 (scratch.y sized for it).
+void time_own_tiles(const ConvInt8ImmaArgs& own, bool residual, bool reals, const Scratch& scratch, std::vector<Timed>* timed) {
   TimingStream& stream = timing_stream();
   ConvInt8ImmaArgs a = own;
-  a.x = scratch.x.as<const int8_t>(), a.y = scratch.y.as<int8_t>(), a.z = residual ? scratch.z.as<const int8_t>() : nullptr;
+  a.x = scratch.x.as<const int8_t>(), a.z = residual ? scratch.z.as<const int8_t>() : nullptr;
+  a.y = reals ? nullptr : scratch.y.as<int8_t>();
+  a.y_real = reals ? scratch.y.as<float>() : nullptr;
   if (!conv_int8_imma_aligned(a)) return;
   for (int tile = 0; tile < conv_int8_imma_tiles(); ++tile) {
     const double ms = time_candidate(stream.get(), [&] {
@@ -134,7 +137,7 @@ ConvInt8Engine tune_conv_int8_engine(const ConvInt8GraphSpec& spec, const ConvIn
   const Scratch scratch(spec);
   std::vector<Timed> timed;
   if (use_graph) time_graph_configs(spec, constants, heuristic.configs(), scratch, &timed);
-  if (use_own) time_own_tiles(*own, spec.residual, scratch, &timed);
+  if (use_own) time_own_tiles(*own, spec.residual, false, scratch, &timed);
   if (timed.empty()) {
     *note = heuristic.engine() + " (the heuristic's first; none could be timed)";
     return ConvInt8Engine{heuristic.config(), -1};
@@ -145,17 +148,18 @@ ConvInt8Engine tune_conv_int8_engine(const ConvInt8GraphSpec& spec, const ConvIn
   return best;
 }
 
-int tune_conv_int8_own_tile(const ConvInt8ImmaArgs& own, bool residual, std::string* note) {
+int tune_conv_int8_own_tile(const ConvInt8ImmaArgs& own, bool residual, bool reals, std::string* note) {
   const std::string key = "kiln.cuda.conv_int8_own v1|" + device_label() + "|" + own.shape.text() +
-                          (residual ? "|residual" : "") + (std::isfinite(own.lo) || std::isfinite(own.hi) ? "|clamp" : "");
+                          (residual ? "|residual" : "") + (std::isfinite(own.lo) || std::isfinite(own.hi) ? "|clamp" : "") +
+                          (reals ? "|float32 out" : "");
   ConvInt8Engine cached;
   if (parse_cache_value(tuning_get(key), &cached) && cached.own_tile >= 0) {
     *note = cached.text() + " from the tuning cache";
     return cached.own_tile;
   }
-  const Scratch scratch(own.shape, residual);
+  const Scratch scratch(own.shape, residual, reals);
   std::vector<Timed> timed;
-  time_own_tiles(own, residual, scratch, &timed);
+  time_own_tiles(own, residual, reals, scratch, &timed);
   if (timed.empty()) {
     *note = ConvInt8Engine{-1, 0}.text() + " (none could be timed)";
     return 0;

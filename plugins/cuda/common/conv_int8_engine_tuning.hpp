@@ -31,9 +31,10 @@ ConvInt8Engine tune_conv_int8_engine(const ConvInt8GraphSpec& spec, const ConvIn
                                      const ConvInt8Graph& heuristic, const ConvInt8ImmaArgs* own, std::string* note);
 
 // The fastest of kiln's tile shapes for `own` alone (a layer cuDNN is not asked to run: the space-to-depth first
-// layer, common/conv_int8_space_to_depth.hpp), from the tuning cache or timed now on scratch X, Y (and Z when
-// `residual`); tile 0 when nothing could be timed. *note says what was done.
-int tune_conv_int8_own_tile(const ConvInt8ImmaArgs& own, bool residual, std::string* note);
+// layer, common/conv_int8_space_to_depth.hpp, and the INT8 GEMMs, common/gemm_int8_layer.hpp), from the tuning
+// cache or timed now on scratch X, Y (float32 when `reals`) and Z (when `residual`); tile 0 when nothing could be
+// timed. *note says what was done.
+int tune_conv_int8_own_tile(const ConvInt8ImmaArgs& own, bool residual, bool reals, std::string* note);
 
 }  // namespace kiln::cuda
 

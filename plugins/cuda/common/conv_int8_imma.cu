@@ -70,6 +70,7 @@ struct Geometry {
   const float* bias;
   const int8_t* z;
   int8_t* y;
+  float* y_real;  // set: Y written as float32 reals instead of y's integers
   float z_alpha, lo, hi;
   int in_h, in_w, c, k, s, gemm_k, oh, ow, m;  // gemm_k = R*S*C, m = N*OH*OW
   int stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
@@ -319,9 +320,42 @@ __device__ __forceinline__ void requantize_tile(const Geometry& g, const int (&a
   }
 }
 
+// The tile's epilogue for reals out: each thread stores its pairs of neighbouring channels straight to Y (8 bytes
+// each, four lanes filling 32 contiguous bytes of a row), the residual read from the stage as the integer path
+// reads it.
 template <class T>
+__device__ __forceinline__ void write_reals(const Geometry& g, const int (&acc)[T::kMmaM][T::kMmaN][4], const uint8_t* bytes,
+                                            int m0, int n0, int warp_m, int warp_n, int lane) {
+#pragma unroll
+  for (int ni = 0; ni < T::kMmaN; ++ni) {
+    const int col = warp_n + ni * 8 + 2 * (lane & 3);
+    const int channel = n0 + col;
+    if (channel >= g.k) continue;  // K is a multiple of 8: both columns or neither
+    const float s0 = g.scale[channel], s1 = g.scale[channel + 1], b0 = g.bias[channel], b1 = g.bias[channel + 1];
+#pragma unroll
+    for (int mi = 0; mi < T::kMmaM; ++mi)
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        const int row = warp_m + mi * 16 + (lane >> 2) + half * 8;
+        if (m0 + row >= g.m) continue;
+        const int* d = acc[mi][ni] + 2 * half;
+        float v0 = fmaf(static_cast<float>(d[0]), s0, b0), v1 = fmaf(static_cast<float>(d[1]), s1, b1);
+        if (g.z) {
+          const uint32_t z_pair = *reinterpret_cast<const uint16_t*>(bytes + tile_byte<T::kBlockN>(row, col));
+          v0 = fmaf(g.z_alpha, static_cast<float>(sign_extended_byte<0>(z_pair)), v0);
+          v1 = fmaf(g.z_alpha, static_cast<float>(sign_extended_byte<1>(z_pair)), v1);
+        }
+        *reinterpret_cast<float2*>(g.y_real + static_cast<int64_t>(m0 + row) * g.k + channel) =
+            make_float2(fminf(fmaxf(v0, g.lo), g.hi), fminf(fmaxf(v1, g.lo), g.hi));
+      }
+  }
+}
+
+// kReals: Y as float32 (a kernel of its own, so that the integer kernels keep their registers).
+template <class T, bool kReals>
 __device__ __forceinline__ void finish_tile(const Geometry& g, const int (&acc)[T::kMmaM][T::kMmaN][4], uint8_t* bytes,
                                             int m0, int n0, int warp_m, int warp_n, int lane, int tid) {
+  if (kReals) return write_reals<T>(g, acc, bytes, m0, n0, warp_m, warp_n, lane);
   if (g.z) requantize_tile<T, true>(g, acc, bytes, n0, warp_m, warp_n, lane);
   else requantize_tile<T, false>(g, acc, bytes, n0, warp_m, warp_n, lane);
   __syncthreads();
@@ -379,7 +413,7 @@ struct SliceLoader {
   }
 };
 
-template <class T>
+template <class T, bool kReals>
 __global__ void __launch_bounds__(T::kThreads, T::kMinBlocksPerSm) conv_int8_imma_kernel(Geometry g) {
   extern __shared__ __align__(128) uint8_t shared[];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
@@ -408,21 +442,21 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocksPerSm) conv_int8_imm
       loader.copy_next(g, slices, tid, smem);
       const int stage = (slice % T::kStages) * T::kStageBytes;
       if (kt < g.k_tiles) multiply_slice<T>(acc, smem + stage, offsets);
-      else finish_tile<T>(g, acc, shared + stage, m0, n0, warp_m, warp_n, lane, tid);
+      else finish_tile<T, kReals>(g, acc, shared + stage, m0, n0, warp_m, warp_n, lane, tid);
     }
   }
   wait_copies<0>();
 }
 
-template <class T>
-void launch_tile(const Geometry& geometry, cudaStream_t stream) {
+template <class T, bool kReals>
+void launch_variant(const Geometry& geometry, cudaStream_t stream) {
   // Once per process: the shared memory the kernel asks for, and how many of its blocks the GPU holds at once.
   static const int resident = [] {
-    KILN_CUDA(cudaFuncSetAttribute(conv_int8_imma_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, T::kSmemBytes));
+    KILN_CUDA(cudaFuncSetAttribute(conv_int8_imma_kernel<T, kReals>, cudaFuncAttributeMaxDynamicSharedMemorySize, T::kSmemBytes));
     int device = 0, sms = 0, per_sm = 0;
     KILN_CUDA(cudaGetDevice(&device));
     KILN_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-    KILN_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, conv_int8_imma_kernel<T>, T::kThreads, T::kSmemBytes));
+    KILN_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, conv_int8_imma_kernel<T, kReals>, T::kThreads, T::kSmemBytes));
     return std::max(1, sms * per_sm);
   }();
   Geometry g = geometry;
@@ -432,8 +466,14 @@ void launch_tile(const Geometry& geometry, cudaStream_t stream) {
   if (tiles > INT_MAX / 2) fail_unsupported("kiln int8 convolution: " + std::to_string(tiles) + " tiles is too many");
   g.tiles = static_cast<int>(tiles);
   const int blocks = static_cast<int>(std::min<int64_t>(tiles, resident));
-  conv_int8_imma_kernel<T><<<static_cast<unsigned>(blocks), T::kThreads, T::kSmemBytes, stream>>>(g);
+  conv_int8_imma_kernel<T, kReals><<<static_cast<unsigned>(blocks), T::kThreads, T::kSmemBytes, stream>>>(g);
   KILN_CUDA(cudaGetLastError());
+}
+
+template <class T>
+void launch_tile(const Geometry& geometry, cudaStream_t stream) {
+  if (geometry.y_real) launch_variant<T, true>(geometry, stream);
+  else launch_variant<T, false>(geometry, stream);
 }
 
 struct TileEntry {
@@ -477,7 +517,7 @@ std::string conv_int8_imma_tile_name(int tile) {
 
 bool conv_int8_imma_aligned(const ConvInt8ImmaArgs& a) {
   const auto at = [](const void* p, uintptr_t n) { return reinterpret_cast<uintptr_t>(p) % n == 0; };
-  return at(a.x, 16) && at(a.w, 16) && at(a.y, 8) && (!a.z || at(a.z, 8));
+  return at(a.x, 16) && at(a.w, 16) && (a.y_real ? at(a.y_real, 8) : at(a.y, 8)) && (!a.z || at(a.z, 8));
 }
 
 void launch_conv_int8_imma(const ConvInt8ImmaArgs& a, int tile, cudaStream_t stream) {
@@ -488,9 +528,10 @@ void launch_conv_int8_imma(const ConvInt8ImmaArgs& a, int tile, cudaStream_t str
   const int64_t m = s.n * s.oh * s.ow;
   if (m == 0 || s.k == 0) return;
   Geometry g{};
-  g.x = a.x, g.w = a.w, g.scale = a.scale, g.bias = a.bias, g.z = a.z, g.y = a.y;
-  // The clamp and int8's range as one clamp (requantize_pair).
-  g.z_alpha = a.z_alpha, g.lo = std::max(a.lo, -128.0f), g.hi = std::min(a.hi, 127.0f);
+  g.x = a.x, g.w = a.w, g.scale = a.scale, g.bias = a.bias, g.z = a.z, g.y = a.y, g.y_real = a.y_real;
+  // The clamp and, for integers out, int8's range as one clamp (requantize_pair).
+  g.z_alpha = a.z_alpha, g.lo = a.lo, g.hi = a.hi;
+  if (!a.y_real) g.lo = std::max(a.lo, -128.0f), g.hi = std::min(a.hi, 127.0f);
   g.in_h = static_cast<int>(s.h), g.in_w = static_cast<int>(s.w), g.c = static_cast<int>(s.c);
   g.k = static_cast<int>(s.k), g.s = static_cast<int>(s.s), g.gemm_k = static_cast<int>(s.r * s.s * s.c);
   g.oh = static_cast<int>(s.oh), g.ow = static_cast<int>(s.ow), g.m = static_cast<int>(m);

@@ -9,6 +9,9 @@
 //
 //   Y[p, k] = saturate(round_half_even(clamp(sum[p, k] * scale[k] + bias[k] + z_alpha * Z[p, k], lo, hi)))
 //
+// or, with y_real, the clamped real itself as float32 (an INT8 layer before float readers: a classifier's logits).
+// A GEMM [M, K] x [K, N] is the 1x1 convolution of M pixels of K channels (common/gemm_int8_layer.hpp).
+//
 // where sum is the exact int32 dot product of X's receptive field of output pixel p with W's filter k, and every
 // factor is already in Y's units (ConvInt8Layer divides by Y's scale), as in the cuDNN graph
 // (common/conv_int8_graph.hpp). X dense NHWC int8, W [K, R, S, C] int8, Y and Z dense NHWC int8, no zero points.
@@ -46,6 +49,7 @@ struct ConvInt8ImmaArgs {
   float z_alpha = 0;             // Z's integers to Y's units
   float lo = -INFINITY, hi = INFINITY;  // the clamp in Y's units (Relu: lo 0)
   int8_t* y = nullptr;
+  float* y_real = nullptr;  // instead of y: Y as float32 reals (scale, bias, z_alpha and the clamp in reals, no rounding)
 };
 
 // The tile shapes, one kernel each: 0 .. conv_int8_imma_tiles() - 1.

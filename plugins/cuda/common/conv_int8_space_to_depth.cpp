@@ -65,7 +65,7 @@ ConvInt8SpaceToDepth::ConvInt8SpaceToDepth(const Node& node, const ConvAttribute
   ConvInt8ImmaArgs timed = constants_;
   timed.shape = shape_for(x.dims[0] > 0 ? x.dims[0] : 1);
   std::string note;
-  tile_ = tune_conv_int8_own_tile(timed, residual_input_ >= 0, &note);
+  tile_ = tune_conv_int8_own_tile(timed, residual_input_ >= 0, false, &note);
   node.note("few input channels: X packed 2x2 into " + std::to_string(kChannels) + " channels, the " +
             std::to_string(window_.kernel[0]) + "x" + std::to_string(window_.kernel[1]) + "/2 window as " +
             std::to_string(packed_[0].kernel) + "x" + std::to_string(packed_[1].kernel) + "/1 on kiln's int8 kernel: " + note);

@@ -8,9 +8,6 @@
 
 namespace kiln::cuda {
 
-namespace {
-
-// Each channel quantized symmetrically onto [-127, 127] (docs/quantization.md); `w` becomes the integers.
 std::vector<double> quantize_per_channel(std::vector<double>& w, int64_t maps) {
   const size_t per_map = maps ? w.size() / static_cast<size_t>(maps) : 0;
   std::vector<double> scales(static_cast<size_t>(maps), 1.0);
@@ -24,7 +21,6 @@ std::vector<double> quantize_per_channel(std::vector<double>& w, int64_t maps) {
   return scales;
 }
 
-// The integers W's own parameters say it holds: q = round(w / scale[k]) (zero points are 0, int8_weight_reason).
 std::vector<double> recover_integers(std::vector<double>& w, const Quantization& quant, int64_t maps, const std::string& label) {
   const size_t per_map = maps ? w.size() / static_cast<size_t>(maps) : 0;
   std::vector<double> scales(static_cast<size_t>(maps));
@@ -40,8 +36,6 @@ std::vector<double> recover_integers(std::vector<double>& w, const Quantization&
   }
   return scales;
 }
-
-}  // namespace
 
 std::string int8_weight_reason(const ValueInfo& w, bool bn_folded) {
   const Quantization& q = w.quant;

@@ -31,6 +31,14 @@ struct Int8ConvWeights {
   std::vector<int8_t> padded_krsc(int64_t k_to, int64_t c_to) const;
 };
 
+// `w` as `maps` rows of equal length (output channels first), each row quantized symmetrically onto
+// [-127, 127] (docs/quantization.md): w becomes the integers, the rows' scales are returned (a row of zeros
+// gets scale 1).
+std::vector<double> quantize_per_channel(std::vector<double>& w, int64_t maps);
+// The integers W's own parameters say `w` holds, row by row: q = round(w / scale[row]) (zero points are 0,
+// int8_weight_reason); fails where one falls outside int8. Returns the rows' scales.
+std::vector<double> recover_integers(std::vector<double>& w, const Quantization& quant, int64_t maps, const std::string& label);
+
 // Why W's own quantization parameters cannot give cuDNN's integers, or "" (also when they will not be used:
 // none, or a BatchNormalization folded after, which changes the weights). cuDNN's int8 convolution has no weight
 // zero points, so they must be 0; one scale per tensor or per output channel (axis 0); int8 integers.
