@@ -347,11 +347,7 @@ void ConvInt8Layer::copy_x(const Tensor& x, const Shapes& s, void* to, cudaStrea
   const ImageDims padded = nhwc(d[0], c_padded_, d[2], d[3]);
   // The padding channels must read as 0 (they meet zero weights, but uninitialised bytes are no way to start).
   if (c_padded_ != d[1]) KILN_CUDA(cudaMemsetAsync(to, 0, static_cast<size_t>(padded.count()), stream));
-  movement::StridedCopy copy;
-  copy.dims.assign(d.begin(), d.end());
-  copy.src_strides.assign(s.x.strides.begin(), s.x.strides.end());
-  copy.dst_strides.assign(padded.strides.begin(), padded.strides.end());
-  movement::copy_strided(x.raw(), to, 1, copy, stream);
+  movement::copy_image(x.raw(), s.x, to, padded, 1, stream);
 }
 
 void ConvInt8Layer::execute(const ExecContext& ctx) const {

@@ -20,15 +20,6 @@ ImageDims nhwc(const ImageDims& like) {
   return ImageDims::dense({like.dims[0], like.dims[1], like.dims[2], like.dims[3]}, KILN_LAYOUT_NHWC);
 }
 
-// Copies int8 `from` (strides `a`) to `to` (strides `b`), same dims.
-void copy_image(const void* from, const ImageDims& a, void* to, const ImageDims& b, cudaStream_t stream) {
-  movement::StridedCopy copy;
-  copy.dims.assign(a.dims.begin(), a.dims.end());
-  copy.src_strides.assign(a.strides.begin(), a.strides.end());
-  copy.dst_strides.assign(b.strides.begin(), b.strides.end());
-  movement::copy_strided(from, to, 1, copy, stream);
-}
-
 }  // namespace
 
 std::string ConvInt8SpaceToDepth::unsuitable(const Node& conv) {
@@ -129,13 +120,13 @@ void ConvInt8SpaceToDepth::execute(const ExecContext& ctx) const {
   if (zd) {
     const void* z = ctx.input(residual_input_).raw();
     if (stage_z) {
-      copy_image(z, *zd, workspace + l.z_stage, nhwc(*zd), stream);
+      movement::copy_image(z, *zd, workspace + l.z_stage, nhwc(*zd), 1, stream);
       z = workspace + l.z_stage;
     }
     a.z = static_cast<const int8_t*>(z);
   }
   launch_conv_int8_imma(a, tile_, stream);
-  if (stage_y) copy_image(a.y, nhwc(yd), y.raw(), yd, stream);
+  if (stage_y) movement::copy_image(a.y, nhwc(yd), y.raw(), yd, 1, stream);
 }
 
 }  // namespace kiln::cuda

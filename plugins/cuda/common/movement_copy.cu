@@ -264,6 +264,15 @@ void copy_strided(const void* src, void* dst, size_t element_bytes, const Stride
   else launch_generic<uint64_t>(src, dst, plan, stream);
 }
 
+void copy_image(const void* src, const ImageDims& from, void* dst, const ImageDims& to, size_t element_bytes,
+                cudaStream_t stream) {
+  StridedCopy copy;
+  copy.dims.assign(from.dims.begin(), from.dims.end());
+  copy.src_strides.assign(from.strides.begin(), from.strides.end());
+  copy.dst_strides.assign(to.strides.begin(), to.strides.end());
+  copy_strided(src, dst, element_bytes, copy, stream);
+}
+
 void copy_tensor(const void* src, const Tensor& from, const Tensor& to, cudaStream_t stream) {
   if (from.shape() != to.shape() || dtype_size(from.dtype()) != dtype_size(to.dtype()))
     fail_invalid("copy: tensors differ: " + dims_text(from.shape()) + " " + dtype_name(from.dtype()) + " to " +

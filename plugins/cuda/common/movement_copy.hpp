@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/image_dims.hpp"
 #include "kiln/plugin.hpp"
 
 namespace kiln::cuda::movement {
@@ -30,6 +31,11 @@ struct StridedCopy {
 // Enqueues `copy` of elements of `element_bytes` bytes (1, 2, 4 or 8). A copy onto itself (same address, same
 // strides: an eliminated concat's input already in place) does nothing.
 void copy_strided(const void* src, void* dst, size_t element_bytes, const StridedCopy& copy, cudaStream_t stream);
+
+// Copies image `from` (its dims, its strides) into the image at `dst` with `to`'s strides, elements of
+// `element_bytes` bytes: a layout change, or into a destination with more channels (padding left as it was).
+void copy_image(const void* src, const ImageDims& from, void* dst, const ImageDims& to, size_t element_bytes,
+                cudaStream_t stream);
 
 // Copies tensor `from` into `to` (same dtype and dims) whatever the strides of each: a reformat between
 // layouts. `src` is from's data on the device (from.raw(), or the device copy of a constant).

@@ -41,6 +41,15 @@ inline std::string per_tensor_reason(const ValueInfo& v, const std::string& what
   return "";
 }
 
+// The dtype an INT8 kernel's shape function gives Y: for integers in, the graph's (int8, or float where the
+// builder's quantization made the layer write reals; x's when it has decided nothing yet); for reals in, x's, as
+// the reference answers (a kernel without a shape function borrows the first loaded one of its op).
+inline kiln_dtype quantized_layer_output_dtype(const Node& node, const ValueInfo& x) {
+  const kiln_dtype declared = node.output(0).dtype;
+  const bool integers = x.dtype == KILN_DTYPE_INT8 || x.dtype == KILN_DTYPE_UINT8;
+  return integers && declared != KILN_DTYPE_UNDEFINED ? declared : x.dtype;
+}
+
 // The per-tensor parameters of `v`; fails (unsupported) with per_tensor_reason's text when it has none.
 inline TensorQuant per_tensor_quant(const ValueInfo& v, const std::string& what) {
   if (const std::string why = per_tensor_reason(v, what); !why.empty()) fail_unsupported(why);

@@ -18,6 +18,7 @@
 #include "common/conv_checks.hpp"
 #include "common/conv_int8_layer.hpp"
 #include "common/conv_int8_weights.hpp"
+#include "common/quant_params.hpp"
 #include "kiln/fused.hpp"
 
 namespace kiln::cuda {
@@ -103,9 +104,7 @@ std::string first_layer_ends_reason(const Node& conv, const ValueInfo& y, const 
 // dims for 2-D convolutions only, the only ones that kernel takes.
 void infer_int8_conv(const Node& node, const Node& conv, InferContext& ctx) {
   const ValueInfo x = ctx.input(0), w = ctx.input(1);
-  const kiln_dtype declared = node.output(0).dtype;
-  const bool integers = x.dtype == KILN_DTYPE_INT8 || x.dtype == KILN_DTYPE_UINT8;
-  const kiln_dtype dtype = integers && declared != KILN_DTYPE_UNDEFINED ? declared : x.dtype;
+  const kiln_dtype dtype = quantized_layer_output_dtype(node, x);
   if (!x.has_rank || !w.has_rank || x.rank() != 4 || w.rank() != 4) return ctx.set_output_unknown_rank(0, dtype);
   ctx.set_output(0, dtype, ConvAttributes(conv).output_dims(x.dims, w.dims));
 }

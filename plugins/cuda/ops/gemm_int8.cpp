@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "common/gemm_int8_layer.hpp"
+#include "common/quant_params.hpp"
 
 namespace kiln::cuda {
 namespace {
@@ -16,18 +17,11 @@ constexpr uint64_t kInt8 = KILN_DTYPE_BIT(KILN_DTYPE_INT8);
 constexpr uint64_t kFloat32 = KILN_DTYPE_BIT(KILN_DTYPE_FLOAT32);
 constexpr uint32_t kLinear = KILN_LAYOUT_BIT(KILN_LAYOUT_LINEAR);
 
-// Y's dtype: for integers in, the graph's (int8 or float32, as the builder's quantization decided; A's when it
-// has none yet); for reals in, A's. These shape functions may serve the float kernels of the op too (a kernel
-// without one borrows the first loaded), so they answer for float operands as the reference does.
-kiln_dtype output_dtype(const Node& node, const ValueInfo& a) {
-  const kiln_dtype declared = node.output(0).dtype;
-  const bool integers = a.dtype == KILN_DTYPE_INT8 || a.dtype == KILN_DTYPE_UINT8;
-  return integers && declared != KILN_DTYPE_UNDEFINED ? declared : a.dtype;
-}
-
+// Y's dtype: common/quant_params.hpp's rule. These shape functions may serve the float kernels of the op too (a
+// kernel without one borrows the first loaded), so they answer for float operands as the reference does.
 void infer_gemm(const Node& node, InferContext& ctx) {
   const ValueInfo a = ctx.input(0), b = ctx.input(1);
-  const kiln_dtype dtype = output_dtype(node, a);
+  const kiln_dtype dtype = quantized_layer_output_dtype(node, a);
   if (!a.has_rank || !b.has_rank || a.rank() != 2 || b.rank() != 2) return ctx.set_output_unknown_rank(0, dtype);
   const bool trans_a = node.attr_int("transA", 0) != 0, trans_b = node.attr_int("transB", 0) != 0;
   ctx.set_output(0, dtype, {a.dims[trans_a ? 1 : 0], b.dims[trans_b ? 0 : 1]});
@@ -36,7 +30,7 @@ void infer_gemm(const Node& node, InferContext& ctx) {
 // numpy's matmul: 1-D operands promoted and their dim dropped again, batch dims broadcast.
 void infer_matmul(const Node& node, InferContext& ctx) {
   const ValueInfo a = ctx.input(0), b = ctx.input(1);
-  const kiln_dtype dtype = output_dtype(node, a);
+  const kiln_dtype dtype = quantized_layer_output_dtype(node, a);
   if (!a.has_rank || !b.has_rank || a.rank() == 0 || b.rank() == 0) return ctx.set_output_unknown_rank(0, dtype);
   std::vector<int64_t> ad = a.dims, bd = b.dims;
   const bool a_vector = ad.size() == 1, b_vector = bd.size() == 1;
