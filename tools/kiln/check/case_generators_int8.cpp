@@ -5,7 +5,8 @@
 // quantizes them itself. The output's dtype and grid are drawn by the run (int8_case_run.cpp), which needs
 // the reals first. Half of the INT8 Conv cases take the form GPU INT8 kernels run (2-D, group 1, symmetric pads,
 // 16/32/64 input channels or a stride-2 first layer's 1-4, symmetric int8 X and weights), so that such a kernel is
-// compared, not only declining.
+// compared, not only declining; half of the INT8 Gemm and MatMul cases likewise (symmetric int8 A with K in 16s,
+// a constant B with N in 8s).
 // ONNX's own integer ops are drawn from the same float cases with integers in place of both
 // operands: ConvInteger and MatMulInteger (int32 accumulators, exact) and QLinearConv and QLinearMatMul (with
 // scales, and an output grid sized to the accumulators' spread).
@@ -76,6 +77,37 @@ Case conv_int8(CaseContext& ctx, const std::string&) {
   return c;
 }
 
+// A product as GPU INT8 GEMM kernels take it: A's rows of K int8 values (K in 16s, read as 16-byte rows) by a
+// constant B of N columns (N in 8s); Gemm's C a bias (one value or one per column), alpha and beta now and then.
+Case tensor_core_product(CaseContext& ctx, const std::string& op_type) {
+  Draw& d = ctx.draw();
+  const int64_t m = ctx.empty_edge() ? 0 : d.integer(1, 70), k = 16 * d.integer(1, 4), n = 8 * d.integer(1, 4);
+  std::vector<int64_t> a = {m, k};
+  if (op_type == "MatMul" && d.chance(0.4)) a.insert(a.begin(), d.integer(1, 3));
+  const bool trans_b = op_type == "Gemm" && d.chance(0.5);
+  const double bound = std::sqrt(3.0 / static_cast<double>(k));
+  Case c = ctx.make(op_type);
+  c.input("A", ctx.random(KILN_DTYPE_FLOAT32, a));
+  c.constant("B", ctx.random(KILN_DTYPE_FLOAT32, trans_b ? std::vector<int64_t>{n, k} : std::vector<int64_t>{k, n}, -bound, bound));
+  if (op_type != "Gemm") return c;
+  if (d.chance(0.7)) c.constant("C", ctx.random(KILN_DTYPE_FLOAT32, d.pick(std::vector<std::vector<int64_t>>{{}, {n}, {1, n}})));
+  if (trans_b) c.attr("transB", int_attr(1));
+  if (d.chance(0.4)) c.attr("alpha", float_attr(static_cast<float>(d.real(0.25, 2))));
+  if (d.chance(0.4)) c.attr("beta", float_attr(static_cast<float>(d.real(0.25, 2))));
+  return c;
+}
+
+// Half of the products in the GPU INT8 kernels' form (above), on symmetric int8 A and, half of the time, B on a
+// symmetric grid per output column, so that such a kernel runs some; the other half is the reference's breadth.
+Case product_int8(CaseContext& ctx, Case general, const std::string& op_type, bool trans_b) {
+  if (!ctx.draw().chance(0.5)) return quantize_activation_and_weights(ctx, general, trans_b ? 0 : 1);  // B's columns
+  Case c = tensor_core_product(ctx, op_type);
+  const bool c_trans_b = c.attributes.count("transB") && c.attributes["transB"].i != 0;
+  quantize_input(c, 0, int8_if_taken(ctx), ctx.draw(), true);
+  if (ctx.draw().chance(0.5)) put_on_grid(c.inputs.at(1), c_trans_b ? 0 : 1, ctx.draw(), true);
+  return c;
+}
+
 // Gemm with A read as stored (transA=0: INT8 kernels read A's rows) and B a constant, as exported weights are.
 Case gemm_int8(CaseContext& ctx, const std::string&) {
   Case c = float_case(ctx, "Gemm");
@@ -86,7 +118,7 @@ Case gemm_int8(CaseContext& ctx, const std::string&) {
   }
   c.inputs[1].constant = true;
   const bool trans_b = c.attributes.count("transB") && c.attributes["transB"].i != 0;
-  return quantize_activation_and_weights(ctx, c, trans_b ? 0 : 1);  // B's output columns
+  return product_int8(ctx, c, "Gemm", trans_b);
 }
 
 // MatMul of an activation A (a row, rows, or batches of rows) by a constant B [K, N], a Linear layer's form.
@@ -101,7 +133,7 @@ Case matmul_int8(CaseContext& ctx, const std::string&) {
   Case c = ctx.make("MatMul");
   c.input("A", ctx.random(KILN_DTYPE_FLOAT32, a));
   c.constant("B", ctx.random(KILN_DTYPE_FLOAT32, {k, n}, -bound, bound));
-  return quantize_activation_and_weights(ctx, c, 1);
+  return product_int8(ctx, c, "MatMul", false);
 }
 
 // Both operands of a float Conv or MatMul case as int8/uint8 integers over their whole range, with zero points
