@@ -247,6 +247,21 @@ inline std::vector<KernelCase> pool_cases() {
        {{"kernel_shape", k(3, 3)}, {"strides", k(2, 2)}, {"pads", ints_attr({1, 1, 1, 1})}},
        grid(0.02f, 128, KILN_DTYPE_UINT8), grid(0.02f, 128, KILN_DTYPE_UINT8)},
       {"MaxPool", "2x2_s2_same_grid_linear_2x32x8x8", {2, 32, 8, 8}, {{"kernel_shape", k(2, 2)}, {"strides", k(2, 2)}}, same, same, true},
+      // The run path (4 neighbouring outputs of a row per thread): an inception branch's 3x3/1, GoogLeNet's
+      // 3x3/2 with ceil_mode, 2x2/2, each with a width that leaves a ragged last run; a 5x5 and a dilated 3x3
+      // take the one-output path.
+      {"MaxPool", "3x3_s1_p1_same_grid_2x48x9x11", {2, 48, 9, 11},
+       {{"kernel_shape", k(3, 3)}, {"pads", ints_attr({1, 1, 1, 1})}}, same, same},
+      {"MaxPool", "3x3_s2_ceil_same_grid_1x32x14x13", {1, 32, 14, 13},
+       {{"kernel_shape", k(3, 3)}, {"strides", k(2, 2)}, {"ceil_mode", int_attr(1)}}, same, same},
+      {"MaxPool", "2x2_s2_same_grid_uint8_1x16x7x9", {1, 16, 7, 9}, {{"kernel_shape", k(2, 2)}, {"strides", k(2, 2)}},
+       grid(0.02f, 128, KILN_DTYPE_UINT8), grid(0.02f, 128, KILN_DTYPE_UINT8)},
+      {"MaxPool", "3x2_s1x2_p1_same_grid_1x16x6x10", {1, 16, 6, 10},
+       {{"kernel_shape", k(3, 2)}, {"strides", k(1, 2)}, {"pads", ints_attr({1, 0, 1, 0})}}, same, same},
+      {"MaxPool", "5x5_s1_p2_same_grid_1x16x7x6", {1, 16, 7, 6},
+       {{"kernel_shape", k(5, 5)}, {"pads", ints_attr({2, 2, 2, 2})}}, same, same},
+      {"MaxPool", "3x3_dilation2_same_grid_1x16x9x9", {1, 16, 9, 9}, {{"kernel_shape", k(3, 3)}, {"dilations", k(2, 2)}},
+       same, same},
       {"MaxPool", "3x3_s1_p1_requantized_2x16x9x11", {2, 16, 9, 11},
        {{"kernel_shape", k(3, 3)}, {"pads", ints_attr({1, 1, 1, 1})}}, same, grid(0.015f)},
       {"MaxPool", "3x3_s2_ceil_uint8_zero_points_1x24x10x13", {1, 24, 10, 13},

@@ -153,8 +153,19 @@ __device__ __forceinline__ unsigned max4(unsigned a, unsigned b) {
 }
 
 template <class Q>
+__device__ __forceinline__ uint4 max16(uint4 a, uint4 b) {
+  return make_uint4(max4<Q>(a.x, b.x), max4<Q>(a.y, b.y), max4<Q>(a.z, b.z), max4<Q>(a.w, b.w));
+}
+
+template <class Q>
+constexpr unsigned lowest4() {
+  return std::is_same_v<Q, int8_t> ? 0x80808080u : 0u;
+}
+
+// Any window: one output position per thread, each tap one 16-byte load.
+template <class Q>
 __global__ void same_grid_max_pool_nhwc_kernel(const Q* x, Q* y, PoolGeometry g) {
-  constexpr unsigned kLowest = std::is_same_v<Q, int8_t> ? 0x80808080u : 0u;
+  constexpr unsigned kLowest = lowest4<Q>();
   const int32_t vectors = static_cast<int32_t>(g.c / 16);
   const int32_t count = static_cast<int32_t>(g.count / 16);
   const int32_t step = static_cast<int32_t>(gridDim.x) * blockDim.x;
@@ -168,13 +179,79 @@ __global__ void same_grid_max_pool_nhwc_kernel(const Q* x, Q* y, PoolGeometry g)
       for (int64_t kw = 0; kw < g.w.kernel[1]; ++kw) {
         const int64_t iw = ow * g.w.stride[1] - g.w.pad_begin[1] + kw * g.w.dilation[1];
         if (iw < 0 || iw >= g.in_w) continue;
-        const uint4 v = *reinterpret_cast<const uint4*>(image + ih * g.x_strides[2] + iw * g.x_strides[3]);
-        acc.x = max4<Q>(acc.x, v.x), acc.y = max4<Q>(acc.y, v.y);
-        acc.z = max4<Q>(acc.z, v.z), acc.w = max4<Q>(acc.w, v.w);
+        acc = max16<Q>(acc, *reinterpret_cast<const uint4*>(image + ih * g.x_strides[2] + iw * g.x_strides[3]));
       }
     }
     *reinterpret_cast<uint4*>(y + n * g.y_strides[0] + oh * g.y_strides[2] + ow * g.y_strides[3] + cv * 16) = acc;
   }
+}
+
+// The common windows (kK wide, stride kS, no dilation: 3x3/1, 3x3/2, 2x2/2), kRun neighbouring outputs of a row
+// per thread: each input row's kCols columns are loaded once and shared by the run's overlapping windows (a 3x3/1
+// window reads 6 columns for 4 outputs instead of 12; 3x3/2, 9 instead of 12), and the arithmetic is 32-bit. A
+// column outside X reads as the type's lowest, which no max keeps.
+template <class Q, int kK, int kS, int kRun>
+__global__ void same_grid_max_pool_run_kernel(const Q* x, Q* y, PoolGeometry g) {
+  constexpr unsigned kLowest = lowest4<Q>();
+  constexpr int kCols = (kRun - 1) * kS + kK;
+  const int32_t vectors = static_cast<int32_t>(g.c / 16), runs = static_cast<int32_t>((g.out_w + kRun - 1) / kRun);
+  const int32_t count = vectors * runs * static_cast<int32_t>(g.out_h * g.n);
+  const int32_t in_h = static_cast<int32_t>(g.in_h), in_w = static_cast<int32_t>(g.in_w), out_w = static_cast<int32_t>(g.out_w);
+  const int32_t row_stride = static_cast<int32_t>(g.x_strides[2]), pixel_stride = static_cast<int32_t>(g.x_strides[3]);
+  const int32_t step = static_cast<int32_t>(gridDim.x) * blockDim.x;
+  for (int32_t i = static_cast<int32_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < count; i += step) {
+    int32_t rest = i;
+    const int32_t cv = rest % vectors;
+    rest /= vectors;
+    const int32_t ow0 = (rest % runs) * kRun;
+    rest /= runs;
+    const int32_t oh = rest % static_cast<int32_t>(g.out_h), n = rest / static_cast<int32_t>(g.out_h);
+    const Q* image = x + n * static_cast<int32_t>(g.x_strides[0]) + cv * 16;
+    const int32_t iw0 = ow0 * kS - static_cast<int32_t>(g.w.pad_begin[1]);
+    uint4 acc[kRun];
+    for (int r = 0; r < kRun; ++r) acc[r] = make_uint4(kLowest, kLowest, kLowest, kLowest);
+    for (int32_t kh = 0; kh < static_cast<int32_t>(g.w.kernel[0]); ++kh) {
+      const int32_t ih = oh * static_cast<int32_t>(g.w.stride[0]) - static_cast<int32_t>(g.w.pad_begin[0]) + kh;
+      if (ih < 0 || ih >= in_h) continue;
+      const Q* row = image + ih * row_stride;
+      uint4 cols[kCols];
+#pragma unroll
+      for (int c = 0; c < kCols; ++c) {
+        const int32_t iw = iw0 + c;
+        cols[c] = iw >= 0 && iw < in_w ? *reinterpret_cast<const uint4*>(row + iw * pixel_stride)
+                                       : make_uint4(kLowest, kLowest, kLowest, kLowest);
+      }
+#pragma unroll
+      for (int r = 0; r < kRun; ++r)
+#pragma unroll
+        for (int k = 0; k < kK; ++k) acc[r] = max16<Q>(acc[r], cols[r * kS + k]);
+    }
+    Q* out = y + n * g.y_strides[0] + oh * g.y_strides[2] + cv * 16;
+#pragma unroll
+    for (int r = 0; r < kRun; ++r)
+      if (ow0 + r < out_w) *reinterpret_cast<uint4*>(out + (ow0 + r) * g.y_strides[3]) = acc[r];
+  }
+}
+
+template <class Q, int kK, int kS>
+bool launch_same_grid_run(const Q* x, Q* y, const PoolGeometry& g, cudaStream_t stream) {
+  constexpr int kRun = 4, kThreads = 256;
+  if (g.w.kernel[1] != kK || g.w.stride[1] != kS || g.w.dilation[0] != 1 || g.w.dilation[1] != 1) return false;
+  const int64_t work = g.c / 16 * ((g.out_w + kRun - 1) / kRun) * g.out_h * g.n;
+  const auto blocks = static_cast<unsigned>(std::min<int64_t>((work + kThreads - 1) / kThreads, int64_t{1} << 20));
+  same_grid_max_pool_run_kernel<Q, kK, kS, kRun><<<blocks, kThreads, 0, stream>>>(x, y, g);
+  return true;
+}
+
+template <class Q>
+void launch_same_grid_max(const Q* x, Q* y, const PoolGeometry& g, cudaStream_t stream) {
+  if (launch_same_grid_run<Q, 3, 1>(x, y, g, stream) || launch_same_grid_run<Q, 3, 2>(x, y, g, stream) ||
+      launch_same_grid_run<Q, 2, 2>(x, y, g, stream))
+    return;
+  constexpr int kThreads = 256;
+  const int64_t work = g.count / 16;
+  const auto blocks = static_cast<unsigned>(std::min<int64_t>((work + kThreads - 1) / kThreads, int64_t{1} << 20));
+  same_grid_max_pool_nhwc_kernel<Q><<<blocks, kThreads, 0, stream>>>(x, y, g);
 }
 
 // Whether the integer max path above runs: integers on one grid, dense NHWC, 16-byte channel rows, 32-bit indices.
@@ -197,10 +274,7 @@ void launch_kind(const PoolLaunch& l, const PoolGeometry& g, cudaStream_t stream
   T* y = static_cast<T*>(l.y);
   const bool aligned = reinterpret_cast<uintptr_t>(x) % 16 == 0 && reinterpret_cast<uintptr_t>(y) % 16 == 0;
   if (same_grid_max<T, kKind>(l, g)) {
-    const int64_t work = g.count / 16;
-    const auto blocks = static_cast<unsigned>(std::min<int64_t>((work + kThreads - 1) / kThreads, int64_t{1} << 20));
-    if constexpr (std::is_same_v<T, int8_t> || std::is_same_v<T, uint8_t>)
-      same_grid_max_pool_nhwc_kernel<T><<<blocks, kThreads, 0, stream>>>(x, y, g);
+    if constexpr (std::is_same_v<T, int8_t> || std::is_same_v<T, uint8_t>) launch_same_grid_max<T>(x, y, g, stream);
   } else if (aligned && g.c % kVec == 0 && l.x_dims.is(KILN_LAYOUT_NHWC) && l.y_dims.is(KILN_LAYOUT_NHWC)) {
     const int64_t work = g.count / kVec;
     const auto blocks = static_cast<unsigned>(std::min<int64_t>((work + kThreads - 1) / kThreads, int64_t{1} << 20));
