@@ -199,6 +199,25 @@ TEST(CudaInt8Selection, ConcatMovesIntegersOnlyOnOneGrid) {
   EXPECT_NE(mixed.reasons({"kiln.cuda.Concat"}).find("one integer grid"), std::string::npos) << mixed.describe();
 }
 
+// A classifier's input (an INT8 pool's integers, flattened for the INT8 Gemm) stays integer through the shape ops.
+TEST(CudaInt8Selection, ShapeOpsMoveIntegersOnlyOnOneGridPerTensor) {
+  KILN_REQUIRE_CUDA_PACK();
+  const Quantization q = int8::x_grid();
+  const auto flatten = [](const Quantization& x, const Quantization& y) {
+    return [x, y](CaseBuilder& b) { b.quantized(b.op("Flatten", {b.quantized_input("x", {2, 64, 1, 1}, x)}, {}, 13), y); };
+  };
+  const Selections same(flatten(q, q));
+  EXPECT_EQ(same.chosen("Flatten"), "kiln.cuda.Flatten") << same.describe();
+  const Selections other(flatten(q, grid(0.05f)));
+  EXPECT_NE(other.reasons({"kiln.cuda.Flatten"}).find("reshaped only on one integer grid"), std::string::npos) << other.describe();
+  Quantization per_channel = q;
+  per_channel.axis = 1;
+  per_channel.scales.assign(64, 0.02f);
+  per_channel.zero_points.assign(64, 0);
+  const Selections per_axis(flatten(per_channel, per_channel));
+  EXPECT_NE(per_axis.reasons({"kiln.cuda.Flatten"}).find("only per tensor"), std::string::npos) << per_axis.describe();
+}
+
 TEST(CudaInt8Selection, PoolsNeedParametersOnBothSides) {
   KILN_REQUIRE_CUDA_PACK();
   const Quantization q = int8::x_grid();
@@ -248,6 +267,8 @@ TEST(CudaInt8Selection, KernelsSayHowTheyTreatIntegers) {
   EXPECT_TRUE(flagged("kiln.cuda.MaxPool", KILN_KERNEL_QUANT_PASSTHROUGH));
   EXPECT_TRUE(flagged("kiln.cuda.AveragePool", KILN_KERNEL_QUANTIZED));
   EXPECT_TRUE(flagged("kiln.cuda.Concat", KILN_KERNEL_QUANT_PASSTHROUGH));
+  for (const char* shape_op : {"kiln.cuda.Reshape", "kiln.cuda.Flatten", "kiln.cuda.Squeeze", "kiln.cuda.Unsqueeze"})
+    EXPECT_TRUE(flagged(shape_op, KILN_KERNEL_QUANT_PASSTHROUGH)) << shape_op;
   EXPECT_FALSE(flagged("kiln.cuda.Relu", KILN_KERNEL_QUANTIZED));  // it would compute on integers as on reals
 }
 

@@ -249,8 +249,9 @@ inline void expect_close(const std::string& name, const Tensor& actual, const Te
   const double rel_l2 = ref2 > 0 ? std::sqrt(diff2 / ref2) : std::sqrt(diff2);
   const bool l2_bad = tol.rel_l2 > 0 && !(rel_l2 <= tol.rel_l2);
   // An empty output (an empty-batch case) has its shape checked above and no values to be zero.
-  if (expected.numel() > 0)
+  if (expected.numel() > 0) {
     EXPECT_GT(nonzero, 0) << "output " << name << ": the oracle computed only zeros, the case checks nothing\n" << context;
+  }
   if (bad.empty() && !l2_bad) return;
 
   std::sort(bad.begin(), bad.end(), [](const Bad& x, const Bad& y) { return x.err > y.err; });

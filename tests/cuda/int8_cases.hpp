@@ -421,6 +421,17 @@ inline void build_product(CaseBuilder& b, const ProductCase& p) {
   b.output(dequantize(b, y, "y", y_grid(), "y"));
 }
 
+// A classifier's head as an INT8 plan has it: integers pooled on their grid, flattened on the same grid (the shape
+// ops pass integers through), then the INT8 Gemm to float32 logits.
+inline void build_classifier_head(CaseBuilder& b) {
+  const Quantization q = x_grid();
+  Value* pooled = b.quantized(b.op("GlobalMaxPool", {quantized_input(b, "x", {2, 64, 3, 3}, q)}, {}, 1), q);
+  Value* flat = b.quantized(b.op("Flatten", {pooled}, {}, 13), q);
+  Value* y = b.op("Gemm", {flat, b.scaled_weight("b", {40, 64}, 64), b.weight("c", {40}, -0.5f, 0.5f)}, {{"transB", int_attr(1)}}, 13, "y");
+  y->dtype = KILN_DTYPE_FLOAT32;
+  b.output(y);
+}
+
 inline std::vector<KernelCase> product_cases() {
   const std::vector<ProductCase> products = {
       {"GemmInt8_transB_alpha_beta_bias_6x64x40", "Gemm", {6, 64}, {40, 64}, false,
@@ -437,6 +448,7 @@ inline std::vector<KernelCase> product_cases() {
     k.step = p.float_y ? 0 : y_grid().scales[0];
     cases.push_back(std::move(k));
   }
+  cases.emplace_back("GemmInt8_classifier_head_max_pool_flatten_2x64x3x3", &build_classifier_head, Accuracy::Quantized, "", false);
   return cases;
 }
 

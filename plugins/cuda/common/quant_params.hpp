@@ -64,6 +64,16 @@ inline bool same_quantization(const Quantization& a, const Quantization& b) {
          (a.per_tensor() || a.axis == b.axis);
 }
 
+// Why input `i`'s integers cannot be moved into output 0 as they are, or "": a byte copy keeps an integer, so it
+// keeps the real it stands for only when both grids are one (QUANT_PASSTHROUGH kernels: Concat, the shape ops).
+// `moved` says what the op does, for the reason ("concatenated").
+inline std::string one_grid_reason(const Node& node, int i, const std::string& moved) {
+  const ValueInfo x = node.input(i), y = node.output(0);
+  if (!is_quantized_dtype(x.dtype) || same_quantization(x.quant, y.quant)) return "";  // (a float constant's grid is moot)
+  return "input " + std::to_string(i) + " '" + x.name + "' has " + quant_text(x.quant) + ", the output " +
+         quant_text(y.quant) + ": quantized values are " + moved + " only on one integer grid";
+}
+
 }  // namespace kiln::cuda
 
 #endif  // KILN_CUDA_QUANT_PARAMS_HPP

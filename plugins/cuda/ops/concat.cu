@@ -52,16 +52,6 @@ __global__ void copy_rows(const uint4* src, uint4* dst, int64_t row_words, int64
 
 bool aligned16(const void* p, int64_t bytes) { return reinterpret_cast<uintptr_t>(p) % 16 == 0 && bytes % 16 == 0; }
 
-// Why input i's integers cannot be copied into the output unchanged, or "": a byte copy keeps an integer, so it
-// keeps the real it stands for only when both grids are one. Requantizing here would not do: the builder may
-// elide this node (KILN_KERNEL_CONCAT) and have the producers write into the output directly.
-std::string quantization_reason(const Node& node, int i) {
-  const ValueInfo x = node.input(i), y = node.output(0);
-  if (!is_quantized_dtype(x.dtype) || same_quantization(x.quant, y.quant)) return "";  // (a float constant's grid is moot)
-  return "input " + std::to_string(i) + " '" + x.name + "' has " + quant_text(x.quant) + ", the output " +
-         quant_text(y.quant) + ": quantized values are concatenated only on one integer grid";
-}
-
 struct Concat {
   static KernelSpec spec() {
     KernelSpec s;
@@ -86,7 +76,9 @@ struct Concat {
       if (node.input(i).dtype != node.input(0).dtype)
         return "input " + std::to_string(i) + " is " + dtype_name(node.input(i).dtype) + ", input 0 " +
                dtype_name(node.input(0).dtype);
-      if (const std::string q = quantization_reason(node, i); !q.empty()) return q;
+      // Not requantized here instead: the builder may elide this node (KILN_KERNEL_CONCAT) and have the producers
+      // write into the output directly.
+      if (const std::string q = one_grid_reason(node, i, "concatenated"); !q.empty()) return q;
     }
     return "";
   }

@@ -1,12 +1,14 @@
 // Ops that change only the shape, never the bytes: Reshape, Flatten, Squeeze, Unsqueeze and Identity. Their
 // input is dense (LINEAR only), so the output is the input's bytes in order: nothing to do when the planner
 // gave both one buffer (KILN_KERNEL_INPLACE_0), else one device-to-device copy. A shape or axes input is only
-// read by shape inference, on the host (KILN_IO_HOST_MEMORY), never by execute.
+// read by shape inference, on the host (KILN_IO_HOST_MEMORY), never by execute. Int8/uint8 values pass through
+// quantized (KILN_KERNEL_QUANT_PASSTHROUGH) when the output shares the input's per-tensor grid (see check).
 #include <cuda_runtime.h>
 
 #include "common/cuda_check.hpp"
 #include "common/constant_inputs.hpp"
 #include "common/movement_shape.hpp"
+#include "common/quant_params.hpp"
 
 namespace kiln::cuda {
 namespace {
@@ -15,10 +17,19 @@ using namespace movement;
 
 constexpr uint64_t kInt64 = KILN_DTYPE_BIT(KILN_DTYPE_INT64);
 
-// create and execute shared by every kernel of this file: output 0 = input 0's bytes.
+// create, check and execute shared by every kernel of this file: output 0 = input 0's bytes.
 class SameBytes {
  public:
   explicit SameBytes(const Node& node) : constants_(node, {0}) {}
+
+  // Integers pass as they are (QUANT_PASSTHROUGH) on the output's grid, and per tensor: a per-axis grid's axis
+  // would not be the same dim after the shape changes.
+  static std::string check(const Node& node) {
+    const ValueInfo x = node.input(0);
+    if (is_quantized_dtype(x.dtype) && x.quant.present() && !x.quant.per_tensor())
+      return "input 0 '" + x.name + "' is quantized " + quant_text(x.quant) + "; shapes of integers change here only per tensor";
+    return one_grid_reason(node, 0, "reshaped");
+  }
 
   void execute(ExecContext& ctx) {
     const Tensor x = ctx.input(0), y = ctx.output(0);
@@ -41,7 +52,7 @@ KernelSpec same_bytes_spec(const char* op, int since, const kiln_io_spec* second
   s.op_type = op;
   s.opset_min = since;
   s.device = KILN_DEVICE_CUDA;
-  s.flags = KILN_KERNEL_INPLACE_0;
+  s.flags = KILN_KERNEL_INPLACE_0 | KILN_KERNEL_QUANT_PASSTHROUGH;  // bytes unchanged: exact on one integer grid
   s.inputs = {io(kMovableDtypes)};
   if (second) s.inputs.push_back(*second);
   s.outputs = {io(kMovableDtypes)};
