@@ -216,6 +216,9 @@ TEST(CudaInt8Selection, ShapeOpsMoveIntegersOnlyOnOneGridPerTensor) {
   per_channel.zero_points.assign(64, 0);
   const Selections per_axis(flatten(per_channel, per_channel));
   EXPECT_NE(per_axis.reasons({"kiln.cuda.Flatten"}).find("only per tensor"), std::string::npos) << per_axis.describe();
+  // An output without parameters: plain integers, moved as bytes.
+  const Selections plain([q](CaseBuilder& b) { b.op("Flatten", {b.quantized_input("x", {2, 64, 1, 1}, q)}, {}, 13)->dtype = KILN_DTYPE_INT8; });
+  EXPECT_EQ(plain.chosen("Flatten"), "kiln.cuda.Flatten") << plain.describe();
 }
 
 TEST(CudaInt8Selection, PoolsNeedParametersOnBothSides) {

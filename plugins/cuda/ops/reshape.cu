@@ -22,11 +22,13 @@ class SameBytes {
  public:
   explicit SameBytes(const Node& node) : constants_(node, {0}) {}
 
-  // Integers pass as they are (QUANT_PASSTHROUGH) on the output's grid, and per tensor: a per-axis grid's axis
-  // would not be the same dim after the shape changes.
+  // Where the output carries quantization parameters (the builder's QUANT_PASSTHROUGH), the integers pass as
+  // they are on the output's grid, per tensor: a per-axis grid's axis would not be the same dim after the shape
+  // changes. An output without parameters takes plain integers, and bytes are bytes.
   static std::string check(const Node& node) {
-    const ValueInfo x = node.input(0);
-    if (is_quantized_dtype(x.dtype) && x.quant.present() && !x.quant.per_tensor())
+    const ValueInfo x = node.input(0), y = node.output(0);
+    if (!is_quantized_dtype(x.dtype) || !y.quant.present()) return "";
+    if (x.quant.present() && !x.quant.per_tensor())
       return "input 0 '" + x.name + "' is quantized " + quant_text(x.quant) + "; shapes of integers change here only per tensor";
     return one_grid_reason(node, 0, "reshaped");
   }
