@@ -421,11 +421,12 @@ inline void build_product(CaseBuilder& b, const ProductCase& p) {
   b.output(dequantize(b, y, "y", y_grid(), "y"));
 }
 
-// A classifier's head as an INT8 plan has it: integers pooled on their grid, flattened on the same grid (the shape
-// ops pass integers through), then the INT8 Gemm to float32 logits.
+// A classifier's head as an INT8 plan has it: integers pooled on their grid (a max over the whole 3x3 image, which
+// the reference's MaxPool computes on integers), flattened on the same grid (the shape ops pass integers
+// through), then the INT8 Gemm to float32 logits.
 inline void build_classifier_head(CaseBuilder& b) {
   const Quantization q = x_grid();
-  Value* pooled = b.quantized(b.op("GlobalMaxPool", {quantized_input(b, "x", {2, 64, 3, 3}, q)}, {}, 1), q);
+  Value* pooled = b.quantized(b.op("MaxPool", {quantized_input(b, "x", {2, 64, 3, 3}, q)}, {{"kernel_shape", ints_attr({3, 3})}}, 12), q);
   Value* flat = b.quantized(b.op("Flatten", {pooled}, {}, 13), q);
   Value* y = b.op("Gemm", {flat, b.scaled_weight("b", {40, 64}, 64), b.weight("c", {40}, -0.5f, 0.5f)}, {{"transB", int_attr(1)}}, 13, "y");
   y->dtype = KILN_DTYPE_FLOAT32;
