@@ -137,7 +137,9 @@ class Fuser {
  private:
   void try_fuse(const kiln_kernel_desc& kernel, const std::vector<Node*>& chain) {
     std::unique_ptr<Node> fused = fused_node(graph_, kernel, chain, fused_name(chain, names_));
-    if (!context_.selector.select(*fused).chosen) return;  // declined: the chain stays as it was
+    const Selection selection = context_.selector.select(*fused);
+    if (!selection.chosen) return;  // declined: the chain stays as it was
+    if (moves_off_its_device(*selection.chosen, *chain.front())) return;
     fused->pattern.clear();  // replace_chain moves the originals in, in place of the copies
     names_.insert(fused->name);
     ++result_.by_op[op_label(fused->domain, fused->op_type)];
@@ -145,6 +147,14 @@ class Fuser {
     graph_.replace_chain(chain, std::move(fused));
     ++result_.fused;
     result_.replaced += chain.size();
+  }
+
+  // Whether the fused kernel runs on another device than the chain's first node would on its own: a pattern only
+  // the CPU fallback offers, under a GPU config, would move work the device runs off it (and add copies), so the
+  // chain is left to the device's unfused kernels.
+  bool moves_off_its_device(const KernelEntry& fused, const Node& first) const {
+    const Selection alone = context_.selector.select(first);
+    return alone.chosen && alone.chosen->desc->device != fused.desc->device;
   }
 
   Graph& graph_;

@@ -757,9 +757,11 @@ TEST_P(DeviceEngine, ADevicePlanSurvivesAPlanFile) {
   const Engine from_file(import_plan(read, loading, "device.plan"));
   ASSERT_NE(from_file.device_api(), nullptr);
   EXPECT_TRUE(from_file.graph_capturable());
-  for (const Layer& layer : from_file.layers())
-    if (layer.node->op_type == "Softmax")
+  for (const Layer& layer : from_file.layers()) {
+    if (layer.node->op_type == "Softmax") {
       EXPECT_EQ(layer.notes, std::vector<std::string>{"rowwise: measured"});  // the build's note, kept
+    }
+  }
   const Results inputs = {{"x", random_floats({2, 3, 4, 5}, 3)}};
   for (int i = 0; i < 3; ++i) expect_identical(from_build.run(inputs), from_file.run(inputs), "run " + std::to_string(i + 1));
 }
@@ -798,6 +800,37 @@ TEST_P(DeviceEngine, TimingKeepsTheFastestOfSeveralDeviceKernels) {
   EXPECT_EQ(layers_running(cached, "kiln.fake.Relu"), 1u);
   ASSERT_EQ(relu_notes(cached).size(), 1u);
   EXPECT_NE(relu_notes(cached)[0].find("from the timing cache"), std::string::npos) << relu_notes(cached)[0];
+}
+
+// x + c -> Relu -> Softmax: Add -> Relu is the test pack's fused AddAct pattern, which only the CPU runs.
+std::unique_ptr<Graph> add_relu_softmax() {
+  GraphBuilder g;
+  Value* sum = g.op("Add", {g.input("x", {2, 3, 4, 5}), g.input("c", {2, 3, 4, 5})}, "sum");
+  g.output(g.op("Softmax", {g.op("Relu", {sum}, "r")}, "y"));
+  return g.take();
+}
+
+// A fused pattern that only the CPU fallback offers is not taken under a device config: it would move the
+// device's Add and Relu to the host (with copies around them). Under a CPU config the same chain fuses.
+TEST(PatternFusionOnADevice, LeavesAChainOnItsDeviceRatherThanFuseItOntoTheHost) {
+  PluginRegistry registry;
+  registry.load(FakeDevice::path());
+  registry.load(reference_pack());
+  registry.load(test_plugin("kiln_test_passes"));
+  BuildConfig on_device;
+  on_device.device = "cuda";
+  const Engine device(add_relu_softmax(), registry, on_device);
+  EXPECT_EQ(layers_running(device, "kiln.test.passes.AddAct"), 0u);
+  EXPECT_EQ(layers_running(device, "kiln.fake.Add"), 1u);
+  EXPECT_EQ(layers_running(device, "kiln.fake.Relu"), 1u);
+  const Results inputs = {{"x", random_floats({2, 3, 4, 5}, 31)}, {"c", random_floats({2, 3, 4, 5}, 32)}};
+  const Results expected = oracle(add_relu_softmax, inputs);
+  expect_near(expected, device.run(inputs), kFp32Tolerance, "device engine");
+
+  const BuildConfig on_host;
+  const Engine host(add_relu_softmax(), registry, on_host);
+  EXPECT_EQ(layers_running(host, "kiln.test.passes.AddAct"), 1u);
+  expect_near(expected, host.run(inputs), kFp32Tolerance, "host engine");
 }
 
 // The same between CPU kernels: the fake pack's slow host Relu, listed first, loses to the reference pack's.
