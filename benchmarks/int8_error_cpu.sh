@@ -6,8 +6,8 @@
 #   benchmarks/int8_error_cpu.sh [--bn-matched] [KILN] [WORK_DIR]   (defaults: build/bin/kiln, a temporary folder)
 #
 # --bn-matched: before the export, each BatchNormalization's running mean and variance are set to the statistics
-# of its own input over 32 random images (as training leaves them), so that every block's output is normalised
-# as in a trained network. With torchvision's initialisation alone, activations grow through ResNet-50's residual
+# of its own input over 32 random images (as training leaves them; benchmarks/gpu/pytorch_baseline.py, the same
+# models the GPU benchmark exports), so that every block's output is normalised as in a trained network. With torchvision's initialisation alone, activations grow through ResNet-50's residual
 # blocks and shrink through GoogLeNet until its logits are the classifier's bias: the error then says more about
 # the random weights than about the quantization.
 set -euo pipefail
@@ -19,21 +19,13 @@ work=${2:-$(mktemp -d "${TMPDIR:-/tmp}/kiln-int8-cpu.XXXXXX")}
 mkdir -p "$work" && cd "$work"
 echo "work folder $work (BatchNormalization statistics matched: $bn_matched)"
 
-BN_MATCHED=$bn_matched /usr/bin/python3 - <<'PY'
-import os, numpy as np, torch, torchvision
+BN_MATCHED=$bn_matched KILN_ROOT=$root /usr/bin/python3 - <<'PY'
+import os, sys, numpy as np, torch
+sys.path.insert(0, os.path.join(os.environ["KILN_ROOT"], "benchmarks/gpu"))
+from pytorch_baseline import build_model  # the models (and BatchNormalization matching) the GPU benchmark exports
 torch.manual_seed(0)
 for name in ["resnet50", "googlenet"]:
-    extra = {"aux_logits": False, "init_weights": True} if name == "googlenet" else {}
-    m = getattr(torchvision.models, name)(weights=None, **extra)
-    if os.environ["BN_MATCHED"] == "1":
-        for bn in (x for x in m.modules() if isinstance(x, torch.nn.BatchNorm2d)):
-            bn.reset_running_stats()
-            bn.momentum = None  # a cumulative average over the batches below
-        m.train()
-        with torch.no_grad():
-            for _ in range(4):
-                m(torch.randn(8, 3, 224, 224))
-    m.eval()
+    m = build_model(name, os.environ["BN_MATCHED"] == "1")
     torch.onnx.export(m, torch.randn(1, 3, 224, 224), f"{name}.onnx", input_names=["input"], output_names=["output"],
                       opset_version=17)
 os.makedirs("calib", exist_ok=True)
@@ -58,13 +50,21 @@ for model in resnet50 googlenet; do
   python3 - "$model" <<'PY'
 import sys, numpy as np
 model = sys.argv[1]
+def logits(plan):
+    return np.stack([np.load(f"out-{model}-{plan}-{i}/output.npy").astype(np.float64).ravel() for i in range(8)])
+
+a = logits("fp32")
+# Centred over the 8 images: what depends on the image (random weights give logits mostly alike for all of them;
+# with torchvision's initialisation GoogLeNet's do not depend on the image at all, and there is nothing to compare).
+a_centred = a - a.mean(axis=0)
+spread = np.linalg.norm(a_centred)
 for m in ("minmax", "entropy", "percentile"):
-    rel, agree = [], 0
-    for i in range(8):
-        a = np.load(f"out-{model}-fp32-{i}/output.npy").astype(np.float64)
-        b = np.load(f"out-{model}-{m}-{i}/output.npy").astype(np.float64)
-        rel.append(np.linalg.norm(a - b) / np.linalg.norm(a))
-        agree += int(a.argmax() == b.argmax())
-    print(f"{model:10s} {m:10s} rel L2 median {np.median(rel):.4f} max {max(rel):.4f}  top-1 agreement {agree}/8")
+    b = logits(m)
+    rel = np.linalg.norm(b - a, axis=1) / np.linalg.norm(a, axis=1)
+    centred = (f"{np.linalg.norm((b - b.mean(axis=0)) - a_centred) / spread:.4f}"
+               if spread > 1e-6 * np.linalg.norm(a) else "- (FP32's logits do not depend on the image)")
+    agree = int((a.argmax(axis=1) == b.argmax(axis=1)).sum())
+    print(f"{model:10s} {m:10s} rel L2 median {np.median(rel):.4f} max {rel.max():.4f}  centred {centred}  "
+          f"top-1 agreement {agree}/8")
 PY
 done

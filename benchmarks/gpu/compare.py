@@ -56,8 +56,9 @@ def log(msg):
 
 # -- 1. export ------------------------------------------------------------------------------------------------
 
-def export_models(names, batches, model_dir, opset):
-    """Returns {(model, batch): path or None} and {model: error}."""
+def export_models(names, batches, model_dir, opset, bn_matched=False):
+    """Returns {(model, batch): path or None} and {model: error}. `bn_matched`: BatchNormalization statistics
+    matched to their inputs (pytorch_baseline.match_batch_norm_statistics), for accuracy measurements."""
     import onnx
     import torch
     sys.path.insert(0, HERE)
@@ -69,7 +70,7 @@ def export_models(names, batches, model_dir, opset):
         t0 = time.time()
         try:
             torch.manual_seed(0)
-            model = build_model(name)
+            model = build_model(name, bn_matched)
             x = torch.randn(1, 3, 224, 224)
             dynamic = os.path.join(model_dir, f"{name}_dynamic.onnx")
             how = export_onnx(model, x, dynamic, opset)
@@ -310,6 +311,8 @@ def main():
     ap.add_argument("--skip-pytorch", action="store_true")
     ap.add_argument("--skip-kiln", action="store_true")
     ap.add_argument("--dry-run", action="store_true", help="no GPU: export and write the table, measure nothing")
+    ap.add_argument("--bn-matched", action="store_true",
+                    help="export with BatchNormalization statistics matched to their inputs (for int8_compare.py's accuracy)")
     args = ap.parse_args()
 
     clock = Clock(args.budget_s)
@@ -325,7 +328,7 @@ def main():
                 meta["kiln_commit"] = line.split("=", 1)[1].strip()
 
     log(f"== export ({', '.join(names)}; batches {batches}) ==")
-    paths, export_errors = export_models(names, batches, args.model_dir, args.opset)
+    paths, export_errors = export_models(names, batches, args.model_dir, args.opset, args.bn_matched)
 
     pytorch, pytorch_error = {}, None
     if args.dry_run or args.skip_pytorch:

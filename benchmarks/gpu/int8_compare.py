@@ -10,7 +10,9 @@ FP16 times, measured in the same call). Per model:
    (paths rewritten into a temporary copy); the scales go to a per-model calibration cache, which the batch-256
    build then reads (the value names are the same in both exports);
 2. accuracy: one random batch of 256 through the FP32 (configs/cuda.yaml), FP16 and INT8 plans; relative L2 and
-   top-1 agreement of FP16 and INT8 against FP32 (random weights and inputs: agreement, not ImageNet accuracy);
+   top-1 agreement of FP16 and INT8 against FP32 (random weights and inputs: agreement, not ImageNet accuracy;
+   --bn-matched: the models were exported with BatchNormalization statistics matched to their inputs, which makes
+   the error a measure of the quantization rather than of torchvision's initialisation);
 3. speed: `kiln run --device-io` medians of the INT8 and FP16 plans at batch 256 (and INT8 at batch 1).
 Writes OUT/int8.md (a table with the issue's bars: INT8 throughput >= 1.5x kiln FP16 and >= 2x PyTorch FP16) and
 prints it.
@@ -105,12 +107,20 @@ def int8_notes(args, env, model_path, config, model, clock):
     return notes, engines, build_s
 
 
+def relative_l2(reference, other):
+    return float(np.linalg.norm(other - reference) / max(np.linalg.norm(reference), 1e-30))
+
+
 def agreement(reference, other):
+    """Relative L2, the same of the logits centred over the batch (what depends on the image: random weights give
+    logits mostly alike for every image, whose shared part a plain relative L2 counts), and top-1 agreement."""
     if reference is None or other is None:
-        return None, None
-    rel = float(np.linalg.norm(other - reference) / max(np.linalg.norm(reference), 1e-30))
+        return None, None, None
+    spread = reference - reference.mean(axis=0)
+    centred = (relative_l2(spread, other - other.mean(axis=0))
+               if np.linalg.norm(spread) > 1e-6 * np.linalg.norm(reference) else None)  # logits alike for every image
     top1 = float(np.mean(np.argmax(other, axis=1) == np.argmax(reference, axis=1)))
-    return rel, top1
+    return relative_l2(reference, other), centred, top1
 
 
 def main():
@@ -121,6 +131,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--models", default="resnet50,googlenet")
     ap.add_argument("--budget-s", type=float, default=300)
+    ap.add_argument("--bn-matched", action="store_true",
+                    help="models exported with BatchNormalization statistics matched to their inputs (compare.py --bn-matched)")
     args = ap.parse_args()
     clock = Clock(args.budget_s)
     env = dict(os.environ, LD_LIBRARY_PATH=args.lib_path)
@@ -140,7 +152,7 @@ def main():
         b1, b256 = (os.path.join(args.model_dir, f"{model}_b{b}.onnx") for b in (1, 256))
         if not (os.path.exists(b1) and os.path.exists(b256)):
             from compare import export_models  # noqa: E402  (torch is imported only when needed)
-            export_models([model], [1, 256], args.model_dir, 17)
+            export_models([model], [1, 256], args.model_dir, 17, args.bn_matched)
         if not (os.path.exists(b1) and os.path.exists(b256)):
             log(f"{model}: no exported ONNX files in {args.model_dir}")
             continue
@@ -153,8 +165,8 @@ def main():
         details = os.environ.get("KILN_INT8_DETAILS", "1") != "0"  # 0: timings and errors only (short calls)
         row["notes"], row["engines"], row["b256_build_s"] = int8_notes(args, env, b256, cfg, model, clock) if details else ([], [], None)
         ref = outputs_of(args, env, b256, fp32_cfg, x_path, f"{model}-fp32", clock)
-        row["fp16_rel_l2"], row["fp16_top1"] = agreement(ref, outputs_of(args, env, b256, fp16_cfg, x_path, f"{model}-fp16", clock))
-        row["int8_rel_l2"], row["int8_top1"] = agreement(ref, outputs_of(args, env, b256, cfg, x_path, f"{model}-int8", clock))
+        row["fp16_rel_l2"], row["fp16_centred_l2"], row["fp16_top1"] = agreement(ref, outputs_of(args, env, b256, fp16_cfg, x_path, f"{model}-fp16", clock))
+        row["int8_rel_l2"], row["int8_centred_l2"], row["int8_top1"] = agreement(ref, outputs_of(args, env, b256, cfg, x_path, f"{model}-int8", clock))
         row["int8_b256"] = run_kiln(args.kiln, b256, cfg, 256, env, clock.limit(120))
         row["fp16_b256"] = run_kiln(args.kiln, b256, fp16_cfg, 256, env, clock.limit(120))
         row["int8_b1"] = run_kiln(args.kiln, b1, cfg, 1, env, clock.limit(60))
@@ -162,7 +174,7 @@ def main():
         row["pytorch_b256"] = pytorch.get((model, 256))
         row["pytorch_b1"] = pytorch.get((model, 1))
         rows.append(row)
-    write_table(args.out, rows)
+    write_table(args.out, rows, args.bn_matched)
 
 
 def ms(r):
@@ -177,18 +189,22 @@ def fmt(v, digits=3):
     return "—" if v is None else f"{v:.{digits}f}"
 
 
-def write_table(out_dir, rows):
-    lines = ["| model | batch 256: PyTorch FP16 ms | kiln FP16 ms | kiln INT8 ms | INT8 vs kiln FP16 (throughput) | "
-             "INT8 vs PyTorch FP16 | bars (>= 1.5x, >= 2x) | INT8 b1 ms | INT8 rel L2 / top-1 vs FP32 | "
-             "FP16 rel L2 / top-1 vs FP32 |",
+def write_table(out_dir, rows, bn_matched):
+    weights = ("random, BatchNormalization statistics matched to their inputs" if bn_matched
+               else "random (torchvision's initialisation)")
+    lines = [f"Weights: {weights}.", "",
+             "| model | batch 256: PyTorch FP16 ms | kiln FP16 ms | kiln INT8 ms | INT8 vs kiln FP16 (throughput) | "
+             "INT8 vs PyTorch FP16 | bars (>= 1.5x, >= 2x) | INT8 b1 ms | INT8 rel L2 / centred / top-1 vs FP32 | "
+             "FP16 rel L2 / centred / top-1 vs FP32 |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         i8, f16, pt = ms(r["int8_b256"]), ms(r["fp16_b256"]), r["pytorch_b256"]
         g16, gpt = ratio(f16, i8), ratio(pt, i8)
         holds = "—" if g16 is None else ("yes" if g16 >= 1.5 and (gpt or 0) >= 2 else "no")
         lines.append(f"| {r['model']} | {fmt(pt)} | {fmt(f16)} | {fmt(i8)} | {fmt(g16, 2)}x | {fmt(gpt, 2)}x | {holds} | "
-                     f"{fmt(ms(r['int8_b1']))} | {fmt(r['int8_rel_l2'], 4)} / {fmt(r['int8_top1'], 3)} | "
-                     f"{fmt(r['fp16_rel_l2'], 4)} / {fmt(r['fp16_top1'], 3)} |")
+                     f"{fmt(ms(r['int8_b1']))} | {fmt(r['int8_rel_l2'], 4)} / {fmt(r['int8_centred_l2'], 4)} / "
+                     f"{fmt(r['int8_top1'], 3)} | {fmt(r['fp16_rel_l2'], 4)} / {fmt(r['fp16_centred_l2'], 4)} / "
+                     f"{fmt(r['fp16_top1'], 3)} |")
     for r in rows:
         lines.append("")
         lines.append(f"{r['model']}: calibration + batch-1 build {r['calibration_s']} s; " + " / ".join(s.strip() for s in r["build"]))

@@ -17,7 +17,9 @@
 # KILN_GPU_STEPS (default tests,conformance,bench),
 # KILN_GPU_CHECK_CASES (cases per kernel in step plugin-check, default 32),
 # KILN_GPU_MODELS (default resnet50,googlenet), KILN_GPU_BATCHES (default 1,256), KILN_GPU_TEST_FILTER (an extended
-# regular expression: only the GPU tests whose names match).
+# regular expression: only the GPU tests whose names match), KILN_GPU_BN_MATCHED=1 (steps bench and int8 export
+# the models with BatchNormalization statistics matched to their inputs, into a folder of their own, so that the
+# int8 step's accuracy columns measure the quantization rather than torchvision's random initialisation).
 set -u -o pipefail
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$(pwd -P)
@@ -26,6 +28,9 @@ mkdir -p "$OUT"
 BUNDLE=$ROOT/gpu-bundle
 BUDGET=${KILN_GPU_BUDGET_S:-470}
 STEPS=${KILN_GPU_STEPS:-tests,conformance,bench,check,plan,profile,streams}
+MODEL_DIR=/tmp/kiln-gpu-models
+EXPORT_FLAGS=()
+if [[ ${KILN_GPU_BN_MATCHED:-0} == 1 ]]; then MODEL_DIR=/tmp/kiln-gpu-models-bn-matched; EXPORT_FLAGS=(--bn-matched); fi
 export PYTHONUNBUFFERED=1
 
 # The seconds a step may take: what it asks for, or what is left of the budget when that is less.
@@ -162,7 +167,7 @@ main() {
     t=$(limit 330)
     timeout -k 10 "$t" python3 benchmarks/gpu/compare.py --kiln "$BUNDLE/bin/kiln" --config configs/cuda-fp16.yaml \
       --lib-path "$KILN_LD_LIBRARY_PATH" --models "${KILN_GPU_MODELS:-resnet50,googlenet}" \
-      --batches "${KILN_GPU_BATCHES:-1,256}" --model-dir /tmp/kiln-gpu-models --out "$OUT" \
+      --batches "${KILN_GPU_BATCHES:-1,256}" --model-dir "$MODEL_DIR" ${EXPORT_FLAGS[@]+"${EXPORT_FLAGS[@]}"} --out "$OUT" \
       --budget-s "$((t - 10))" 2>&1 | tee /tmp/kiln-compare.log
     rc=${PIPESTATUS[0]}
     # The timing cache the fp16 config names (autotuning results), to carry into a later call if wanted.
@@ -176,16 +181,16 @@ main() {
   if want_step check; then
     echo; echo "== outputs: kiln FP32 and FP16 against onnxruntime (CPU) on the benchmarked ONNX files =="
     local models=() m
-    for m in /tmp/kiln-gpu-models/{resnet50,googlenet}_b{1,256}.onnx; do [[ -f $m ]] && models+=("$m"); done
+    for m in "$MODEL_DIR"/{resnet50,googlenet}_b{1,256}.onnx; do [[ -f $m ]] && models+=("$m"); done
     if ((${#models[@]})); then
       timeout -k 5 "$(limit 150)" python3 benchmarks/gpu/check_outputs.py --kiln "$BUNDLE/bin/kiln" \
         --lib-path "$KILN_LD_LIBRARY_PATH" --models "$(IFS=,; echo "${models[*]}")" --out "$OUT" 2>&1
       note "check: exit $? ($(grep -c ' ok$' "$OUT/outputs.txt" 2>/dev/null) ok, $(grep -c 'FAILED\|failed' "$OUT/outputs.txt" 2>/dev/null) failed; outputs.txt)"
-    else note "check: no exported models in /tmp/kiln-gpu-models"; fi
+    else note "check: no exported models in $MODEL_DIR"; fi
   fi
   if want_step plan; then
     # A device plan through a file: build, inspect (the tuning notes), run the plan; same outputs as the ONNX run.
-    local m=/tmp/kiln-gpu-models/resnet50_b1.onnx x=/tmp/kiln-plan-input.npy
+    local m=$MODEL_DIR/resnet50_b1.onnx x=/tmp/kiln-plan-input.npy
     if [[ -f $m ]]; then
       echo; echo "== plan file: kiln build / inspect / run (resnet50 batch 1, configs/cuda-fp16.yaml) =="
       python3 -c "import numpy as np; np.save('$x', np.random.default_rng(5).standard_normal((1,3,224,224)).astype(np.float32))"
@@ -201,10 +206,10 @@ main() {
   if want_step profile; then
     local m
     for m in ${KILN_GPU_PROFILE:-googlenet_b256}; do
-      [[ -f /tmp/kiln-gpu-models/$m.onnx ]] || continue
+      [[ -f $MODEL_DIR/$m.onnx ]] || continue
       echo; echo "== per-layer profile: $m (configs/cuda-fp16.yaml) =="
       timeout -k 5 "$(limit 60)" env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln" run \
-        "/tmp/kiln-gpu-models/$m.onnx" --config configs/cuda-fp16.yaml --iterations 3 --warmup 1 --device-io \
+        "$MODEL_DIR/$m.onnx" --config configs/cuda-fp16.yaml --iterations 3 --warmup 1 --device-io \
         --profile-layers 2>&1 | tee "$OUT/profile-$m.txt" | sed -n '/^profile/,$p'
     done
   fi
@@ -214,7 +219,7 @@ main() {
     echo; echo "== INT8: calibration, accuracy against FP32, speed against FP16 =="
     local int8_s=${KILN_GPU_INT8_S:-300}
     timeout -k 5 "$(limit "$int8_s")" python3 benchmarks/gpu/int8_compare.py --kiln "$BUNDLE/bin/kiln" \
-      --lib-path "$KILN_LD_LIBRARY_PATH" --model-dir /tmp/kiln-gpu-models --models "${KILN_GPU_MODELS:-resnet50,googlenet}" --out "$OUT" --budget-s "$(limit $((int8_s - 10)))" 2>&1
+      --lib-path "$KILN_LD_LIBRARY_PATH" --model-dir "$MODEL_DIR" ${EXPORT_FLAGS[@]+"${EXPORT_FLAGS[@]}"} --models "${KILN_GPU_MODELS:-resnet50,googlenet}" --out "$OUT" --budget-s "$(limit $((int8_s - 10)))" 2>&1
     note "int8: exit $? (int8.md)"
   fi
   if want_step plugin-check; then
@@ -272,10 +277,10 @@ main() {
     sed 's/^streams:.*$/streams: 1/' configs/cuda-fp16.yaml >/tmp/kiln-cuda-fp16-1stream.yaml
     local m
     for m in googlenet_b1 googlenet_b256 resnet50_b1; do
-      [[ -f /tmp/kiln-gpu-models/$m.onnx ]] || continue
+      [[ -f $MODEL_DIR/$m.onnx ]] || continue
       echo "== 1 stream: $m"
       timeout -k 5 "$(limit 40)" env LD_LIBRARY_PATH="$KILN_LD_LIBRARY_PATH" "$BUNDLE/bin/kiln" run \
-        "/tmp/kiln-gpu-models/$m.onnx" --config /tmp/kiln-cuda-fp16-1stream.yaml --iterations 100 --warmup 10 \
+        "$MODEL_DIR/$m.onnx" --config /tmp/kiln-cuda-fp16-1stream.yaml --iterations 100 --warmup 10 \
         --device-io 2>&1 | grep -E "latency|error" | tee -a "$OUT/streams.txt"
     done
   fi
