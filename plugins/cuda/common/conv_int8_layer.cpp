@@ -229,11 +229,10 @@ ConvInt8GraphSpec ConvInt8Layer::requantization(const Node& node) const {
 
 void ConvInt8Layer::plan_space_to_depth(const Node& node, const Node& conv, const Int8ConvWeights& weights) {
   std::string why = ConvInt8SpaceToDepth::unsuitable(conv);
-  if (why.empty() && node.output(0).dtype != KILN_DTYPE_INT8) why = "Y is not int8";
-  if (why.empty() && y_quant_.zero_point != 0) why = "Y has a zero point";
-  if (why.empty() && residual_input_ >= 0 && (node.input(residual_input_).dtype != KILN_DTYPE_INT8 || residual_quant_.zero_point != 0))
-    why = "the residual is not symmetric int8";
-  if (!why.empty()) fail_unsupported(label_ + ": " + std::to_string(filter_[1]) + " input channels run only as a space-to-depth first layer, and " + why);
+  // Y's and the residual's dtypes are decided here (grid_of refused any other than int8 and float).
+  const ValueInfo residual = residual_input_ >= 0 ? node.input(residual_input_) : ValueInfo{};
+  if (why.empty()) why = ConvInt8SpaceToDepth::ends_reason(node.output(0), residual_input_ >= 0 ? &residual : nullptr);
+  if (!why.empty()) fail_unsupported(label_ + ": " + std::to_string(filter_[1]) + " input channels run only as a space-to-depth first layer: " + why);
   ConvInt8ImmaArgs constants;
   set_own_requantization(requantization(node), &constants);
   first_layer_ = std::make_unique<ConvInt8SpaceToDepth>(node, attrs_, weights, in_y_units(node, host_multiplier_),

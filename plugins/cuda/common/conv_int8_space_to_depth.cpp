@@ -37,6 +37,16 @@ std::string ConvInt8SpaceToDepth::unsuitable(const Node& conv) {
   return "";
 }
 
+std::string ConvInt8SpaceToDepth::ends_reason(const ValueInfo& y, const ValueInfo* residual) {
+  const auto symmetric_int8 = [](const ValueInfo& v) {
+    return v.dtype == KILN_DTYPE_UNDEFINED ||
+           (v.dtype == KILN_DTYPE_INT8 && (v.quant.zero_points.empty() || v.quant.zero_points[0] == 0));
+  };
+  if (!symmetric_int8(y)) return std::string("a few-channel first layer writes symmetric int8 Y only (Y is ") + dtype_name(y.dtype) + ")";
+  if (residual && !symmetric_int8(*residual)) return "a few-channel first layer reads a symmetric int8 residual only";
+  return "";
+}
+
 ConvInt8SpaceToDepth::ConvInt8SpaceToDepth(const Node& node, const ConvAttributes& attrs, const Int8ConvWeights& weights,
                                            const std::vector<float>& scale, const std::vector<float>& bias,
                                            const ConvInt8ImmaArgs& constants, int residual_input, const std::string& label)

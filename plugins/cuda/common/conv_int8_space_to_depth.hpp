@@ -33,6 +33,9 @@ class ConvInt8SpaceToDepth {
   // Why `conv` (its attributes, W's and X's dims) cannot run this way, or "": stride 2 and dilation 1 on both
   // spatial dims, one group, at most 4 input channels, output channels a multiple of 8, X's height and width known.
   static std::string unsuitable(const Node& conv);
+  // Why Y or the residual (nullptr: none) is not what this layer writes and reads, symmetric int8, or "". A value
+  // whose dtype is not decided yet passes (kernel checks may run before the builder's quantization).
+  static std::string ends_reason(const ValueInfo& y, const ValueInfo* residual);
   // `constants`: the requantization in Y's units (scale, bias, z_alpha, lo, hi); its pointers are replaced by this
   // layer's own copies. `residual_input`: the node's input position of the residual, -1 for none.
   ConvInt8SpaceToDepth(const Node& node, const ConvAttributes& attrs, const Int8ConvWeights& weights,

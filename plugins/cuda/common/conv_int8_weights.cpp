@@ -37,18 +37,22 @@ std::vector<double> recover_integers(std::vector<double>& w, const Quantization&
   return scales;
 }
 
-std::string int8_weight_reason(const ValueInfo& w, bool bn_folded) {
+std::string int8_grid_reason(const ValueInfo& w, const std::string& what, int channel_axis) {
   const Quantization& q = w.quant;
-  if (bn_folded || !q.present()) return "";
-  const std::string named = "W '" + w.name + "'";
-  if (!q.symmetric()) return named + " has non-zero zero points; cuDNN's int8 convolution takes symmetric weights only";
-  if (q.dtype != KILN_DTYPE_INT8) return named + " holds " + dtype_name(q.dtype) + " integers; cuDNN's int8 convolution takes int8";
-  if (!q.per_tensor() && (q.axis != 0 || !w.has_rank || w.dims.empty() || static_cast<int64_t>(q.scales.size()) != w.dims[0]))
-    return named + " is quantized " + quant_text(q) + "; per tensor or per output channel (axis 0) only";
+  if (!q.present()) return "";
+  const std::string named = what + " '" + w.name + "'";
+  if (!q.symmetric()) return named + " has non-zero zero points; the int8 kernels take symmetric weights only";
+  if (q.dtype != KILN_DTYPE_INT8) return named + " holds " + dtype_name(q.dtype) + " integers; the int8 kernels take int8";
+  const auto axis = static_cast<size_t>(channel_axis);
+  if (!q.per_tensor() &&
+      (q.axis != channel_axis || !w.has_rank || w.dims.size() <= axis || static_cast<int64_t>(q.scales.size()) != w.dims[axis]))
+    return named + " is quantized " + quant_text(q) + "; per tensor or per output channel (axis " + std::to_string(channel_axis) + ") only";
   for (float s : q.scales)
     if (!(s > 0.0f) || !std::isfinite(s)) return named + " has a scale of " + std::to_string(s);
   return "";
 }
+
+std::string int8_weight_reason(const ValueInfo& w, bool bn_folded) { return bn_folded ? "" : int8_grid_reason(w, "W", 0); }
 
 Int8ConvWeights Int8ConvWeights::read(const Node& conv, const Node* bn) {
   ConvWeights folded = ConvWeights::read(conv, bn);

@@ -39,9 +39,13 @@ std::vector<double> quantize_per_channel(std::vector<double>& w, int64_t maps);
 // int8_weight_reason); fails where one falls outside int8. Returns the rows' scales.
 std::vector<double> recover_integers(std::vector<double>& w, const Quantization& quant, int64_t maps, const std::string& label);
 
-// Why W's own quantization parameters cannot give cuDNN's integers, or "" (also when they will not be used:
-// none, or a BatchNormalization folded after, which changes the weights). cuDNN's int8 convolution has no weight
-// zero points, so they must be 0; one scale per tensor or per output channel (axis 0); int8 integers.
+// Why a constant's own quantization parameters (a folded DequantizeLinear's) cannot give the int8 kernels' integers,
+// or "" (also when it has none): the kernels have no weight zero points, so they must be 0; int8 integers; one
+// scale per tensor or one per output channel along `channel_axis`. `what` names the constant ("W", "B").
+std::string int8_grid_reason(const ValueInfo& w, const std::string& what, int channel_axis);
+
+// int8_grid_reason for a convolution's W (output channels along axis 0), or "" when its parameters will not be
+// used: a BatchNormalization folded after changes the weights.
 std::string int8_weight_reason(const ValueInfo& w, bool bn_folded);
 
 }  // namespace kiln::cuda

@@ -1,7 +1,5 @@
 #include "common/gemm_int8_layer.hpp"
 
-#include <cmath>
-
 #include "common/conv_int8_engine_tuning.hpp"
 #include "common/conv_int8_weights.hpp"
 #include "common/quant_params.hpp"
@@ -18,20 +16,6 @@ struct ProductDims {
     if (b.has_rank && b.rank() == 2) k = b.dims[trans_b ? 1 : 0], n = b.dims[trans_b ? 0 : 1];
   }
 };
-
-// Why B's own grid cannot give the kernel's integers, or "": symmetric int8, per tensor or per output column.
-std::string b_grid_reason(const ValueInfo& b, bool trans_b) {
-  const Quantization& q = b.quant;
-  if (!q.present()) return "";
-  const std::string named = "B '" + b.name + "'";
-  if (!q.symmetric() || q.dtype != KILN_DTYPE_INT8) return named + " is not on a symmetric int8 grid";
-  const int columns = trans_b ? 0 : 1;
-  if (!q.per_tensor() && (q.axis != columns || static_cast<int64_t>(q.scales.size()) != b.dims[static_cast<size_t>(columns)]))
-    return named + " is quantized " + quant_text(q) + "; per tensor or per output column only";
-  for (float s : q.scales)
-    if (!(s > 0.0f) || !std::isfinite(s)) return named + " has a scale of " + std::to_string(s);
-  return "";
-}
 
 // Why Y cannot be written, or "".
 std::string y_reason(const ValueInfo& y) {
@@ -60,7 +44,7 @@ std::string gemm_int8_reason(const Node& node, const GemmInt8Recipe& recipe) {
   if (a.dtype != KILN_DTYPE_INT8) return std::string("A is ") + dtype_name(a.dtype) + "; int8 only";
   if (!b.data || !b.shape_known() || b.rank() != 2) return "B '" + b.name + "' is not a 2-D constant";
   if (b.dtype != KILN_DTYPE_FLOAT32) return "B '" + b.name + "' is " + dtype_name(b.dtype) + "; a float32 constant only";
-  if (std::string why = b_grid_reason(b, recipe.trans_b); !why.empty()) return why;
+  if (std::string why = int8_grid_reason(b, "B", recipe.trans_b ? 0 : 1); !why.empty()) return why;  // per output column
   const ProductDims d(b, recipe.trans_b);
   if (d.k <= 0 || d.k % 16 != 0) return "K = " + std::to_string(d.k) + " is not a positive multiple of 16 (16-byte rows of A)";
   if (d.n % 8 != 0) return "N = " + std::to_string(d.n) + " is not a multiple of 8";

@@ -85,17 +85,9 @@ std::string int8_conv_reason(const Node& conv, bool bn_folded, Channels want) {
   return why;
 }
 
-// What the space-to-depth first layer needs of the chain's ends: it writes symmetric int8 Y and reads a symmetric
-// int8 residual only ("" for other convolutions, and where the dtypes are not decided yet).
+// What the space-to-depth first layer needs of the chain's ends ("" for other convolutions).
 std::string first_layer_ends_reason(const Node& conv, const ValueInfo& y, const ValueInfo* residual) {
-  if (!few_channels(conv)) return "";
-  const auto symmetric_int8 = [](const ValueInfo& v) {
-    return v.dtype == KILN_DTYPE_UNDEFINED ||
-           (v.dtype == KILN_DTYPE_INT8 && (v.quant.zero_points.empty() || v.quant.zero_points[0] == 0));
-  };
-  if (!symmetric_int8(y)) return std::string("a few-channel first layer writes symmetric int8 Y only (Y is ") + dtype_name(y.dtype) + ")";
-  if (residual && !symmetric_int8(*residual)) return "a few-channel first layer reads a symmetric int8 residual only";
-  return "";
+  return few_channels(conv) ? ConvInt8SpaceToDepth::ends_reason(y, residual) : "";
 }
 
 // Y's dims from the Conv. Its dtype, for int8 X, is the graph's (int8 or float, as the builder's quantization
